@@ -1,0 +1,72 @@
+import { Command } from 'commander'
+import { loadEnv, EnvError } from '../schemas/env.js'
+import { createLogger } from './logger.js'
+import { runEngine, StartupError, type EngineParts } from './engine.js'
+import { withLocalSecrets } from './secrets.js'
+import { openClickHouse } from '../store/clickhouse.js'
+import { migrate } from '../store/migrate.js'
+import path from 'node:path'
+
+function fail(err: unknown): never {
+  const message = err instanceof EnvError || err instanceof StartupError ? err.message : (err as Error).stack ?? String(err)
+  process.stderr.write(`deskpulse: ${message}\n`)
+  process.exit(1)
+}
+
+async function serve(parts: EngineParts) {
+  let env = loadEnv()
+  const log = createLogger(env.logLevel)
+  if (parts.localNats) {
+    const s = await withLocalSecrets(env)
+    env = s.env
+    if (s.generated.length) log.info({ file: s.file, generated: s.generated }, 'generated local secrets')
+  }
+  const engine = await runEngine(env, parts, log)
+  const lines = Object.entries(engine.urls).map(([k, v]) => `  ${k.padEnd(10)} ${v}`)
+  process.stdout.write(`\ndeskpulse is running\n${lines.join('\n')}\n  Ctrl-C to stop\n\n`)
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'shutting down')
+    await engine.close()
+    log.info('stopped')
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+}
+
+const program = new Command('deskpulse').description('Real-time monitoring for WhatsApp helpdesks')
+
+program
+  .command('start')
+  .description('run the whole engine on this machine: nats-server (unless NATS_URL), ClickHouse, ingest, processor')
+  .action(() => serve({ ingest: true, processor: true, localNats: true }).catch(fail))
+
+program
+  .command('ingest')
+  .description('run the ingest alone (needs NATS_URL)')
+  .action(() => serve({ ingest: true, processor: false, localNats: false }).catch(fail))
+
+program
+  .command('processor')
+  .description('run the processor alone (needs NATS_URL; CLICKHOUSE_URL or embedded ClickHouse)')
+  .action(() => serve({ ingest: false, processor: true, localNats: false }).catch(fail))
+
+program
+  .command('migrate')
+  .description('apply the ClickHouse migrations under schemas/clickhouse')
+  .action(async () => {
+    try {
+      const env = loadEnv()
+      const ch = await openClickHouse({ url: env.clickhouseUrl, embeddedPath: path.resolve(env.dataDir, 'clickhouse') })
+      const applied = await migrate(ch.client)
+      await ch.close()
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n')
+    } catch (err) {
+      fail(err)
+    }
+  })
+
+await program.parseAsync()

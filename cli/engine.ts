@@ -1,0 +1,107 @@
+/**
+ * Wires the engine's components for `deskpulse start|ingest|processor`, and shuts them down in
+ * reverse order. Each component is `{ start(), close() }`; nothing here holds module state.
+ */
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import type { NatsConnection } from '@nats-io/transport-node'
+import type { Logger } from 'pino'
+import type { Env } from '../schemas/env.js'
+import { startNatsServer } from '../bus/nats-server.js'
+import { connectBus } from '../bus/connect.js'
+import { ensureStream } from '../bus/stream.js'
+import { openClickHouse } from '../store/clickhouse.js'
+import { migrate } from '../store/migrate.js'
+import { createIngest } from '../ingest/server.js'
+import { createProcessor } from '../processor/processor.js'
+
+export interface Closable {
+  name: string
+  close(): Promise<void>
+}
+
+export interface EngineParts {
+  ingest: boolean
+  processor: boolean
+  /** Start a local nats-server when NATS_URL is unset (single-machine mode). */
+  localNats: boolean
+}
+
+export interface RunningEngine {
+  urls: Record<string, string>
+  close(): Promise<void>
+}
+
+export class StartupError extends Error {
+  readonly code = 'DESKPULSE_ERR_STARTUP'
+}
+
+function requireSecret(value: string | undefined, name: string): string {
+  if (!value) throw new StartupError(`missing environment variable ${name}`)
+  return value
+}
+
+export async function runEngine(env: Env, parts: EngineParts, log: Logger): Promise<RunningEngine> {
+  const closers: Closable[] = []
+  const urls: Record<string, string> = {}
+  const closeAll = async () => {
+    for (const c of closers.reverse()) {
+      try {
+        await c.close()
+      } catch (err) {
+        log.warn({ part: c.name, err: { message: (err as Error).message } }, 'close failed')
+      }
+    }
+  }
+  try {
+    await mkdir(env.dataDir, { recursive: true })
+    let natsUrl = env.natsUrl
+    if (!natsUrl) {
+      if (!parts.localNats) throw new StartupError('missing environment variable NATS_URL')
+      const server = await startNatsServer(
+        { storeDir: path.resolve(env.dataDir, 'nats'), port: 4222, monitorPort: 8222 },
+        log.child({ component: 'nats-server' }),
+      )
+      closers.push({ name: 'nats-server', close: () => server.stop() })
+      natsUrl = server.url
+    }
+    urls.nats = natsUrl
+    const nc: NatsConnection = await connectBus(natsUrl, parts.ingest ? 'deskpulse-ingest' : 'deskpulse-processor')
+    closers.push({ name: 'nats', close: () => nc.drain() })
+    await ensureStream(nc)
+
+    if (parts.processor) {
+      const ch = await openClickHouse({ url: env.clickhouseUrl, embeddedPath: path.resolve(env.dataDir, 'clickhouse') })
+      closers.push({ name: 'clickhouse', close: () => ch.close() })
+      const applied = await migrate(ch.client)
+      log.info({ applied, embedded: ch.embedded }, 'ClickHouse migrations applied')
+      const processor = createProcessor({ host: env.host, port: env.processorPort }, { nc, clickhouse: ch.client, log })
+      closers.push({ name: 'processor', close: () => processor.close() })
+      await processor.start()
+      urls.processor = `http://127.0.0.1:${env.processorPort}`
+    }
+    if (parts.ingest) {
+      const ingest = createIngest(
+        {
+          host: env.host,
+          port: env.port,
+          appSecrets: env.appSecrets,
+          verifyToken: env.verifyToken,
+          apiToken: env.apiToken,
+          piiKey: requireSecret(env.piiKey, 'DESKPULSE_PII_KEY'),
+          storeText: env.storeText,
+          partitions: env.partitions,
+        },
+        { nc, log },
+      )
+      closers.push({ name: 'ingest', close: () => ingest.close() })
+      await ingest.start()
+      urls.ingest = `http://127.0.0.1:${env.port}`
+      if (env.appSecrets.length === 0) log.warn('WHATSAPP_APP_SECRET is not set: every webhook POST is refused')
+    }
+  } catch (err) {
+    await closeAll()
+    throw err
+  }
+  return { urls, close: closeAll }
+}

@@ -1,0 +1,34 @@
+/** Coded errors of the ingest: one place for every status and message it answers with. */
+export interface IngestErrorDef {
+  code: string
+  status: number
+  /** Bounded reason label for deskpulse_ingest_rejected_total. */
+  reason: string
+}
+
+export const ERRORS = {
+  SIGNATURE_MISSING: { code: 'DESKPULSE_ERR_SIGNATURE_MISSING', status: 401, reason: 'signature_missing' },
+  SIGNATURE: { code: 'DESKPULSE_ERR_SIGNATURE', status: 401, reason: 'signature_invalid' },
+  NOT_CONFIGURED: { code: 'DESKPULSE_ERR_NOT_CONFIGURED', status: 401, reason: 'not_configured' },
+  TOKEN: { code: 'DESKPULSE_ERR_TOKEN', status: 401, reason: 'token_invalid' },
+  VERIFY: { code: 'DESKPULSE_ERR_VERIFY', status: 403, reason: 'verify_failed' },
+  NOT_JSON: { code: 'DESKPULSE_ERR_NOT_JSON', status: 400, reason: 'not_json' },
+  NOT_WHATSAPP: { code: 'DESKPULSE_ERR_NOT_WHATSAPP', status: 400, reason: 'not_whatsapp' },
+  INVALID_EVENT: { code: 'DESKPULSE_ERR_INVALID_EVENT', status: 400, reason: 'invalid_event' },
+  TOO_LARGE: { code: 'DESKPULSE_ERR_BODY_TOO_LARGE', status: 413, reason: 'too_large' },
+  UNAVAILABLE: { code: 'DESKPULSE_ERR_BUS_UNAVAILABLE', status: 503, reason: 'bus_unavailable' },
+} as const satisfies Record<string, IngestErrorDef>
+
+export class IngestError extends Error {
+  readonly code: string
+  readonly statusCode: number
+  readonly reason: string
+  constructor(def: IngestErrorDef, message: string) {
+    super(message)
+    this.code = def.code
+    this.statusCode = def.status
+    this.reason = def.reason
+  }
+}
+
+export const ingestError = (def: IngestErrorDef, message: string) => new IngestError(def, message)

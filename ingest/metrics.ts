@@ -1,0 +1,35 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/** The ingest's series (ARCHITECTURE.md "Metrics"), on a registry of its own. */
+export function createIngestMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'deskpulse_ingest_' })
+  return {
+    registry,
+    requests: new Counter({
+      name: 'deskpulse_ingest_requests_total',
+      help: 'HTTP requests answered by the ingest, by route and status code',
+      labelNames: ['route', 'code'] as const,
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'deskpulse_ingest_rejected_total',
+      help: 'Requests rejected by the ingest, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    published: new Counter({
+      name: 'deskpulse_ingest_events_published_total',
+      help: 'Canonical events acknowledged by JetStream, by kind (duplicates included)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    publishSeconds: new Histogram({
+      name: 'deskpulse_ingest_publish_seconds',
+      help: 'Time from publish to JetStream acknowledgement of one event',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  }
+}
+export type IngestMetrics = ReturnType<typeof createIngestMetrics>

@@ -1,0 +1,115 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyError } from 'fastify'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { jetstreamManager } from '@nats-io/jetstream'
+import type { Logger } from 'pino'
+import { STREAM } from '../bus/stream.js'
+import { IngestError, ERRORS } from './errors.js'
+import { createIngestMetrics, type IngestMetrics } from './metrics.js'
+import { createPublisher } from './publish.js'
+import { createCustomerKeyer } from './pii.js'
+import { whatsappRoutes } from './routes/whatsapp.js'
+import { healthRoutes } from './routes/health.js'
+
+export interface IngestOptions {
+  host: string
+  port: number
+  appSecrets: string[]
+  verifyToken: string | undefined
+  apiToken: string | undefined
+  piiKey: string
+  storeText: boolean
+  partitions: number
+  ackTimeoutMs?: number
+}
+
+export interface IngestDeps {
+  nc: NatsConnection
+  log: Logger
+}
+
+export interface Ingest {
+  app: FastifyInstance
+  metrics: IngestMetrics
+  /** Listens; resolves to the bound address. */
+  start(): Promise<string>
+  /** Stops accepting, finishes in-flight requests, closes. */
+  close(): Promise<void>
+}
+
+export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
+  const log = deps.log.child({ component: 'ingest' })
+  const metrics = createIngestMetrics()
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // Never log query strings: the verify handshake carries hub.verify_token in it.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  })
+  const publisher = createPublisher(deps.nc, { partitions: opts.partitions, ackTimeoutMs: opts.ackTimeoutMs ?? 5_000 }, (e, s) => {
+    metrics.published.inc({ kind: e.kind })
+    metrics.publishSeconds.observe(s)
+  })
+  const keyCustomer = createCustomerKeyer(opts.piiKey)
+
+  app.setErrorHandler((err: FastifyError | IngestError, req, reply) => {
+    let status: number
+    let code: string
+    let reason: string
+    if (err instanceof IngestError) {
+      ;({ statusCode: status, code, reason } = err)
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      ;({ status, code, reason } = ERRORS.TOO_LARGE)
+    } else if (err.statusCode && err.statusCode < 500) {
+      status = err.statusCode
+      code = err.code ?? 'DESKPULSE_ERR_BAD_REQUEST'
+      reason = err.validation ? 'invalid_event' : 'bad_request'
+    } else {
+      status = 500
+      code = 'DESKPULSE_ERR_INTERNAL'
+      reason = 'internal'
+      req.log.error({ err: { message: err.message, code: err.code } }, 'unexpected ingest error')
+    }
+    metrics.rejected.inc({ reason })
+    if (status >= 500) req.log.warn({ code, route: req.routeOptions.url }, 'request failed')
+    return reply.code(status).send({ error: code, message: err.message })
+  })
+
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.requests.inc({ route: req.routeOptions.url ?? 'unmatched', code: String(reply.statusCode) })
+  })
+
+  app.register(healthRoutes, {
+    registry: metrics.registry,
+    readiness: async () => {
+      if (deps.nc.isClosed()) return 'NATS connection closed'
+      try {
+        const jsm = await jetstreamManager(deps.nc, { timeout: 2_000 })
+        await jsm.streams.info(STREAM)
+        return null
+      } catch (err) {
+        return `JetStream stream ${STREAM} unavailable: ${(err as Error).message}`
+      }
+    },
+  })
+  app.register(whatsappRoutes, {
+    appSecrets: opts.appSecrets,
+    verifyToken: opts.verifyToken,
+    storeText: opts.storeText,
+    keyCustomer,
+    publisher,
+  })
+
+  return {
+    app,
+    metrics,
+    async start() {
+      const address = await app.listen({ host: opts.host, port: opts.port })
+      log.info({ address }, 'ingest listening')
+      return address
+    },
+    async close() {
+      await app.close()
+    },
+  }
+}

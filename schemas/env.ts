@@ -1,0 +1,77 @@
+/**
+ * Secrets and endpoints from the environment (ARCHITECTURE.md "Processes, ports, configuration"),
+ * read once at start-up into a typed object; a wrong value stops start-up naming the variable.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 })
+const Csv = Type.String()
+
+export const EnvSchema = Type.Object({
+  HOST: Type.String({ default: '0.0.0.0' }),
+  PORT: Type.Optional(Port),
+  PROCESSOR_PORT: Type.Optional(Port),
+  WHATSAPP_APP_SECRET: Type.Optional(Csv),
+  WHATSAPP_VERIFY_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  DESKPULSE_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  DESKPULSE_PII_KEY: Type.Optional(Type.String({ minLength: 16 })),
+  DESKPULSE_STORE_TEXT: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+  DESKPULSE_PARTITIONS: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+  DESKPULSE_DATA_DIR: Type.String({ default: './data' }),
+  NATS_URL: Type.Optional(Type.String({ minLength: 1 })),
+  CLICKHOUSE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  ALERTMANAGER_URL: Type.Optional(Type.String({ minLength: 1 })),
+  LOG_LEVEL: Type.Optional(
+    Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  ),
+})
+
+export interface Env {
+  host: string
+  port: number
+  processorPort: number
+  appSecrets: string[]
+  verifyToken: string | undefined
+  apiToken: string | undefined
+  piiKey: string | undefined
+  storeText: boolean
+  partitions: number
+  dataDir: string
+  natsUrl: string | undefined
+  clickhouseUrl: string | undefined
+  alertmanagerUrl: string | undefined
+  logLevel: string
+}
+
+export class EnvError extends Error {
+  readonly code = 'DESKPULSE_ERR_ENV'
+}
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const known = Object.keys(EnvSchema.properties)
+  const picked: Record<string, unknown> = {}
+  for (const k of known) if (source[k] !== undefined && source[k] !== '') picked[k] = source[k]
+  const value = Value.Convert(EnvSchema, Value.Default(EnvSchema, picked))
+  const first = Value.Errors(EnvSchema, value).First()
+  if (first) {
+    throw new EnvError(`invalid environment variable ${first.path.slice(1)}: ${first.message}`)
+  }
+  const e = value as Static<typeof EnvSchema>
+  return {
+    host: e.HOST,
+    port: e.PORT ?? 8080,
+    processorPort: e.PROCESSOR_PORT ?? 9464,
+    appSecrets: (e.WHATSAPP_APP_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    verifyToken: e.WHATSAPP_VERIFY_TOKEN,
+    apiToken: e.DESKPULSE_API_TOKEN,
+    piiKey: e.DESKPULSE_PII_KEY,
+    storeText: e.DESKPULSE_STORE_TEXT === 'true',
+    partitions: e.DESKPULSE_PARTITIONS ?? 8,
+    dataDir: e.DESKPULSE_DATA_DIR,
+    natsUrl: e.NATS_URL,
+    clickhouseUrl: e.CLICKHOUSE_URL,
+    alertmanagerUrl: e.ALERTMANAGER_URL,
+    logLevel: e.LOG_LEVEL ?? 'info',
+  }
+}
