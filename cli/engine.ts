@@ -7,7 +7,7 @@ import path from 'node:path'
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
 import type { Env } from '../schemas/env.js'
-import { startNatsServer } from '../bus/nats-server.js'
+import { startNatsServer } from '../runtime/nats-server.js'
 import { connectBus } from '../bus/connect.js'
 import { ensureStream } from '../bus/stream.js'
 import { openClickHouse } from '../store/clickhouse.js'
@@ -58,10 +58,8 @@ export async function runEngine(env: Env, parts: EngineParts, log: Logger): Prom
     let natsUrl = env.natsUrl
     if (!natsUrl) {
       if (!parts.localNats) throw new StartupError('missing environment variable NATS_URL')
-      const server = await startNatsServer(
-        { storeDir: path.resolve(env.dataDir, 'nats'), port: 4222, monitorPort: 8222 },
-        log.child({ component: 'nats-server' }),
-      )
+      const server = await startNatsServer({ storeDir: path.resolve(env.dataDir, 'nats'), port: env.natsPort, monitorPort: env.natsMonitorPort })
+      log.info({ pid: server.pid, url: server.url }, 'nats-server started')
       closers.push({ name: 'nats-server', close: () => server.stop() })
       natsUrl = server.url
     }
@@ -79,6 +77,7 @@ export async function runEngine(env: Env, parts: EngineParts, log: Logger): Prom
       closers.push({ name: 'processor', close: () => processor.close() })
       await processor.start()
       urls.processor = `http://127.0.0.1:${env.processorPort}`
+      urls.metrics = `${urls.processor}/metrics`
     }
     if (parts.ingest) {
       const ingest = createIngest(
@@ -97,6 +96,7 @@ export async function runEngine(env: Env, parts: EngineParts, log: Logger): Prom
       closers.push({ name: 'ingest', close: () => ingest.close() })
       await ingest.start()
       urls.ingest = `http://127.0.0.1:${env.port}`
+      urls.webhook = `${urls.ingest}/webhooks/whatsapp`
       if (env.appSecrets.length === 0) log.warn('WHATSAPP_APP_SECRET is not set: every webhook POST is refused')
     }
   } catch (err) {

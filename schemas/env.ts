@@ -20,6 +20,8 @@ export const EnvSchema = Type.Object({
   DESKPULSE_PARTITIONS: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
   DESKPULSE_DATA_DIR: Type.String({ default: './data' }),
   NATS_URL: Type.Optional(Type.String({ minLength: 1 })),
+  NATS_PORT: Type.Optional(Port),
+  NATS_MONITOR_PORT: Type.Optional(Port),
   CLICKHOUSE_URL: Type.Optional(Type.String({ minLength: 1 })),
   ALERTMANAGER_URL: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Optional(
@@ -39,6 +41,9 @@ export interface Env {
   partitions: number
   dataDir: string
   natsUrl: string | undefined
+  /** Ports of the nats-server that `deskpulse start` runs when NATS_URL is unset. */
+  natsPort: number
+  natsMonitorPort: number
   clickhouseUrl: string | undefined
   alertmanagerUrl: string | undefined
   logLevel: string
@@ -70,6 +75,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     partitions: e.DESKPULSE_PARTITIONS ?? 8,
     dataDir: e.DESKPULSE_DATA_DIR,
     natsUrl: e.NATS_URL,
+    natsPort: e.NATS_PORT ?? 4222,
+    natsMonitorPort: e.NATS_MONITOR_PORT ?? 8222,
     clickhouseUrl: e.CLICKHOUSE_URL,
     alertmanagerUrl: e.ALERTMANAGER_URL,
     logLevel: e.LOG_LEVEL ?? 'info',

@@ -1,0 +1,31 @@
+import t from 'tap'
+import { loadEnv, EnvError } from '../../schemas/env.js'
+
+t.test('defaults follow ARCHITECTURE.md', async (t) => {
+  const env = loadEnv({})
+  t.equal(env.port, 8080)
+  t.equal(env.processorPort, 9464)
+  t.equal(env.dataDir, './data')
+  t.equal(env.storeText, false)
+  t.same(env.appSecrets, [])
+  t.equal(env.natsUrl, undefined)
+  t.equal(env.clickhouseUrl, undefined)
+})
+
+t.test('several app secrets are accepted for rotation', async (t) => {
+  t.same(loadEnv({ WHATSAPP_APP_SECRET: 'old-secret, new-secret' }).appSecrets, ['old-secret', 'new-secret'])
+})
+
+t.test('a wrong value stops start-up naming the variable', async (t) => {
+  t.throws(() => loadEnv({ PORT: 'eighty' }), { name: 'Error', message: /PORT/ })
+  t.throws(() => loadEnv({ DESKPULSE_STORE_TEXT: 'yes' }), /DESKPULSE_STORE_TEXT/)
+  t.throws(() => loadEnv({ DESKPULSE_PARTITIONS: '0' }), /DESKPULSE_PARTITIONS/)
+  t.throws(() => loadEnv({ DESKPULSE_API_TOKEN: 'short' }), EnvError)
+})
+
+t.test('numbers and flags are converted', async (t) => {
+  const env = loadEnv({ PORT: '18080', DESKPULSE_STORE_TEXT: 'true', DESKPULSE_PARTITIONS: '16' })
+  t.equal(env.port, 18080)
+  t.equal(env.storeText, true)
+  t.equal(env.partitions, 16)
+})
