@@ -2,7 +2,9 @@
 # Idempotent bootstrap for a fresh Debian machine with Node 20 (run by `npm start` and `npm test`).
 # Installs only what is missing, and says what it installs:
 #   - Debian packages: nats-server, prometheus (with promtool), prometheus-alertmanager
-#   - npm dependencies (npm ci) when node_modules is missing or older than package-lock.json
+#   - npm dependencies (npm install, at the lockfile's versions) when node_modules is missing or
+#     older than package-lock.json. Not `npm ci`: chdb lists macOS/arm64 engine packages that the
+#     registry does not serve, so the lockfile cannot name them and `npm ci` refuses it.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,6 @@ if [ -n "$missing" ]; then
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  say "installing npm dependencies (npm install)"
+  npm install --no-audit --no-fund --loglevel=error
 fi
