@@ -9,6 +9,8 @@ import { createPublisher } from './publish.js'
 import { createCustomerKeyer } from './pii.js'
 import { whatsappRoutes } from './routes/whatsapp.js'
 import { healthRoutes } from './routes/health.js'
+import { eventsRoutes } from './routes/events.js'
+import swagger from '@fastify/swagger'
 
 export interface IngestOptions {
   host: string
@@ -92,6 +94,14 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
       }
     },
   })
+  app.register(swagger, {
+    openapi: {
+      info: { title: 'deskpulse ingest', version: '1' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.register(eventsRoutes, { apiToken: opts.apiToken, storeText: opts.storeText, keyCustomer, publisher })
   app.register(whatsappRoutes, {
     appSecrets: opts.appSecrets,
     verifyToken: opts.verifyToken,

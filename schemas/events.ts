@@ -28,6 +28,8 @@ const Envelope = {
   source: Type.Union([Type.Literal('whatsapp'), Type.Literal('api')]),
   line: Nullable(Type.String()),
   customer: Nullable(Type.String()),
+  /** Fields of a helpdesk event that deskpulse does not interpret, kept as sent. */
+  attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 }
 
 export const MessageIn = Type.Object({

@@ -1,0 +1,52 @@
+/** Helpdesk API events → canonical events (schemas/events.ts). */
+import type { ApiEvent } from '../../schemas/api-events.js'
+import type { CanonicalEvent } from '../../schemas/events.js'
+import type { CustomerKeyer } from '../pii.js'
+
+export interface HelpdeskNormaliseOptions {
+  keyCustomer: CustomerKeyer
+  storeText: boolean
+  receivedAt: string
+}
+
+/** Fields each type interprets; everything else is kept in `attributes`. */
+const KNOWN = new Set(['id', 'type', 'at', 'line', 'customer', 'message_id', 'message_type', 'sender', 'survey', 'text', 'agent_id', 'team', 'by', 'category', 'score', 'status', 'capacity'])
+
+export function normaliseApiEvent(e: ApiEvent, opts: HelpdeskNormaliseOptions): CanonicalEvent {
+  const extra = Object.fromEntries(Object.entries(e).filter(([k]) => !KNOWN.has(k)))
+  const envelope = {
+    v: 1 as const,
+    id: `api:${e.id}`,
+    at: new Date(e.at).toISOString(),
+    received_at: opts.receivedAt,
+    source: 'api' as const,
+    line: 'line' in e ? e.line : null,
+    customer: 'customer' in e ? opts.keyCustomer(e.line, e.customer) : null,
+    ...(Object.keys(extra).length ? { attributes: extra } : {}),
+  }
+  switch (e.type) {
+    case 'message.sent':
+      return {
+        ...envelope,
+        kind: 'message.out',
+        message_id: e.message_id ?? null,
+        message_type: e.message_type ?? 'text',
+        sender_kind: e.sender.kind,
+        agent_id: e.sender.agent_id ?? null,
+        survey: e.survey === true,
+        ...(opts.storeText && e.text !== undefined ? { text: e.text } : {}),
+      }
+    case 'conversation.assigned':
+      return { ...envelope, kind: 'conversation.assigned', agent_id: e.agent_id, team: e.team ?? null }
+    case 'conversation.resolved':
+      return { ...envelope, kind: 'conversation.resolved', by_kind: e.by.kind, agent_id: e.by.agent_id ?? null }
+    case 'conversation.tagged':
+      return { ...envelope, kind: 'conversation.tagged', category: e.category }
+    case 'bot.handoff':
+      return { ...envelope, kind: 'bot.handoff', team: e.team ?? null }
+    case 'csat.response':
+      return { ...envelope, kind: 'csat.response', score: e.score }
+    case 'agent.status':
+      return { ...envelope, kind: 'agent.status', agent_id: e.agent_id, team: e.team ?? null, status: e.status, capacity: e.capacity ?? 3 }
+  }
+}
