@@ -1,4 +1,6 @@
 import { Command } from 'commander'
+import { availableParallelism } from 'node:os'
+import cluster from 'node:cluster'
 import { loadEnv, EnvError } from '../schemas/env.js'
 import { createLogger } from './logger.js'
 import { runEngine, StartupError, type EngineParts } from './engine.js'
@@ -6,6 +8,7 @@ import { withLocalSecrets } from './secrets.js'
 import { openClickHouse } from '../store/clickhouse.js'
 import { migrate } from '../store/migrate.js'
 import path from 'node:path'
+import { runClustered } from './cluster.js'
 
 function fail(err: unknown): never {
   const message = err instanceof EnvError || err instanceof StartupError ? err.message : (err as Error).stack ?? String(err)
@@ -23,7 +26,8 @@ async function serve(parts: EngineParts) {
   }
   const engine = await runEngine(env, parts, log)
   const lines = Object.entries(engine.urls).map(([k, v]) => `  ${k.padEnd(10)} ${v}`)
-  process.stdout.write(`\ndeskpulse is running\n${lines.join('\n')}\n  Ctrl-C to stop\n\n`)
+  // Under a cluster, one banner is enough.
+  if (!cluster.isWorker || cluster.worker?.id === 1) process.stdout.write(`\ndeskpulse is running\n${lines.join('\n')}\n  Ctrl-C to stop\n\n`)
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
@@ -47,7 +51,17 @@ program
 program
   .command('ingest')
   .description('run the ingest alone (needs NATS_URL)')
-  .action(() => serve({ ingest: true, processor: false, localNats: false }).catch(fail))
+  .option('-w, --workers <n>', 'worker processes sharing the port (INGEST_WORKERS; "auto" = one per core)')
+  .action((opts: { workers?: string }) => {
+    try {
+      const env = loadEnv()
+      const workers = opts.workers === undefined ? env.ingestWorkers : opts.workers === 'auto' ? 0 : Number(opts.workers)
+      if (!Number.isInteger(workers) || workers < 0) throw new EnvError('--workers must be a whole number or "auto"')
+      runClustered(workers === 0 ? availableParallelism() : workers, () => serve({ ingest: true, processor: false, localNats: false }).catch(fail), createLogger(env.logLevel))
+    } catch (err) {
+      fail(err)
+    }
+  })
 
 program
   .command('processor')

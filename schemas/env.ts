@@ -19,6 +19,7 @@ export const EnvSchema = Type.Object({
   DESKPULSE_STORE_TEXT: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
   DESKPULSE_PARTITIONS: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
   DESKPULSE_DATA_DIR: Type.String({ default: './data' }),
+  INGEST_WORKERS: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')])),
   NATS_URL: Type.Optional(Type.String({ minLength: 1 })),
   NATS_PORT: Type.Optional(Port),
   NATS_MONITOR_PORT: Type.Optional(Port),
@@ -40,6 +41,8 @@ export interface Env {
   storeText: boolean
   partitions: number
   dataDir: string
+  /** Processes of `deskpulse ingest`; 0 means one per core. */
+  ingestWorkers: number
   natsUrl: string | undefined
   /** Ports of the nats-server that `deskpulse start` runs when NATS_URL is unset. */
   natsPort: number
@@ -74,6 +77,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     storeText: e.DESKPULSE_STORE_TEXT === 'true',
     partitions: e.DESKPULSE_PARTITIONS ?? 8,
     dataDir: e.DESKPULSE_DATA_DIR,
+    ingestWorkers: e.INGEST_WORKERS === 'auto' ? 0 : (e.INGEST_WORKERS ?? 1),
     natsUrl: e.NATS_URL,
     natsPort: e.NATS_PORT ?? 4222,
     natsMonitorPort: e.NATS_MONITOR_PORT ?? 8222,

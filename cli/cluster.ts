@@ -1,0 +1,37 @@
+import cluster from 'node:cluster'
+import type { Logger } from 'pino'
+
+/**
+ * Runs `work` in `workers` processes sharing one listening port (node:cluster): the ingest is
+ * stateless, so it scales across cores this way. A worker that dies is replaced; SIGINT/SIGTERM
+ * stops them all (each drains its in-flight requests) before the primary exits.
+ */
+export function runClustered(workers: number, work: () => Promise<void>, log: Logger): void {
+  if (workers <= 1 || !cluster.isPrimary) {
+    void work()
+    return
+  }
+  let stopping = false
+  for (let i = 0; i < workers; i++) cluster.fork()
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return
+    log.warn({ pid: worker.process.pid, code, signal }, 'ingest worker died; starting another')
+    cluster.fork()
+  })
+  const stop = () => {
+    if (stopping) return
+    stopping = true
+    const alive = Object.values(cluster.workers ?? {})
+    let left = alive.length
+    if (left === 0) process.exit(0)
+    for (const w of alive) {
+      w?.once('exit', () => {
+        if (--left === 0) process.exit(0)
+      })
+      w?.kill('SIGTERM')
+    }
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  log.info({ workers }, 'ingest running in worker processes')
+}
