@@ -119,7 +119,14 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
       return address
     },
     async close() {
-      await app.close()
+      // Connections busy at close become idle once answered; Fastify would then wait out its
+      // 72 s keep-alive timeout, so they are closed as soon as they go idle.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
+      try {
+        await app.close()
+      } finally {
+        clearInterval(sweep)
+      }
     },
   }
 }
