@@ -2,8 +2,8 @@ import t from 'tap'
 import { createHmac } from 'node:crypto'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { startNats, startClickHouse, freePort, eventually } from '../helpers/harness.js'
-import { textWebhook, postSigned, TEST_SECRET, TEST_VERIFY_TOKEN, TEST_PII_KEY, TEST_API_TOKEN } from '../helpers/webhooks.js'
-import { createIngest } from '../../ingest/server.js'
+import { textWebhook, postSigned, TEST_PII_KEY } from '../helpers/webhooks.js'
+import { startIngest } from '../helpers/ingest.js'
 import { createProcessor } from '../../processor/processor.js'
 import { createLogger } from '../../cli/logger.js'
 import { STREAM } from '../../bus/stream.js'
@@ -14,21 +14,7 @@ t.test('a signed webhook travels ingest → JetStream → processor → ClickHou
   const nats = await startNats(t)
   const ch = await startClickHouse(t)
 
-  const ingest = createIngest(
-    {
-      host: '127.0.0.1',
-      port: await freePort(),
-      appSecrets: [TEST_SECRET],
-      verifyToken: TEST_VERIFY_TOKEN,
-      apiToken: TEST_API_TOKEN,
-      piiKey: TEST_PII_KEY,
-      storeText: false,
-      partitions: 4,
-    },
-    { nc: nats.nc, log },
-  )
-  const ingestUrl = await ingest.start()
-  t.teardown(() => ingest.close())
+  const { url: ingestUrl } = await startIngest(t, nats.nc)
 
   const wamid = 'wamid.SKELETON1'
   const res = await postSigned(ingestUrl, JSON.stringify(textWebhook({ id: wamid, from: '393331234567', line: '106540352242922', ts: 1764000000 })))
