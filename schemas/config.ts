@@ -1,0 +1,144 @@
+/**
+ * Business rules (KPIS.md thresholds, business hours, teams, categories): one validated file
+ * with defaults. A wrong value stops start-up with a message naming the field.
+ */
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { readFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
+import { IANAZone } from 'luxon'
+
+const Seconds = (def: number, description: string) => Type.Number({ minimum: 0, default: def, description })
+const HHMM = Type.String({ pattern: '^([01]\\d|2[0-4]):[0-5]\\d$', description: 'local time HH:MM' })
+/** A range may cross midnight ("22:00"–"02:00" runs into the next day). */
+const Range = Type.Tuple([HHMM, HHMM])
+const Day = Type.Optional(Type.Array(Range))
+
+export const BusinessHours = Type.Object(
+  {
+    timezone: Type.String({ description: 'IANA time zone, e.g. Europe/Rome' }),
+    /** Open ranges per weekday; a missing day is closed. */
+    weekly: Type.Object({ mon: Day, tue: Day, wed: Day, thu: Day, fri: Day, sat: Day, sun: Day }, { additionalProperties: false }),
+    /** Local dates (YYYY-MM-DD) closed all day. */
+    holidays: Type.Optional(Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }))),
+  },
+  { additionalProperties: false },
+)
+export type BusinessHours = Static<typeof BusinessHours>
+
+export const LineConfig = Type.Object(
+  {
+    name: Type.Optional(Type.String()),
+    /** Team of conversations on this line until an assignment names one. */
+    team: Type.Optional(Type.String({ minLength: 1 })),
+    /** Time zone of the line's peak-hours view, when it has no business hours. */
+    timezone: Type.Optional(Type.String()),
+    business_hours: Type.Optional(BusinessHours),
+  },
+  { additionalProperties: false },
+)
+
+export const ConfigSchema = Type.Object(
+  {
+    thresholds: Type.Object(
+      {
+        escalate_after: Seconds(300, 'waiting time that breaches (KPIS.md "The five-minute rule")'),
+        escalate_after_negative: Seconds(180, 'breach limit when the newest waiting message is negative'),
+        warn_before: Seconds(60, 'warning ahead of the breach'),
+        negative_below: Type.Number({ minimum: -1, maximum: 1, default: -0.25 }),
+        escalate_outside_hours: Type.Boolean({ default: false }),
+        page_max_age: Seconds(900, 'breaches older than this when found are recorded, not paged'),
+        frt_target: Seconds(60, 'service-level target for first response'),
+        reopen_window: Seconds(86_400, 'an inbound message this soon after resolution reopens'),
+        inactivity_close: Seconds(86_400, 'auto-close after this long with no message'),
+        csat_window: Seconds(86_400, 'a digit 1–5 this soon after a survey is a CSAT answer'),
+        repeat_window: Seconds(604_800, 'FCR: no new conversation this long after resolution'),
+        service_window: Seconds(86_400, "WhatsApp's customer service window"),
+        window_closing_soon: Seconds(3_600, 'report waiting chats whose window closes within this'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    slo: Type.Object(
+      {
+        objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.9 }),
+        window_days: Type.Integer({ minimum: 1, default: 28 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    default_team: Type.String({ minLength: 1, default: 'general' }),
+    teams: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    lines: Type.Record(Type.String(), LineConfig, { default: {} }),
+    categories: Type.Object(
+      {
+        /** Bot menu reply id → category. */
+        menu: Type.Record(Type.String(), Type.String(), { default: {} }),
+        /** Category → keywords, in any language; matched on whole words, case and accents ignored. */
+        keywords: Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 })), { default: {} }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    agents: Type.Object(
+      { default_capacity: Type.Integer({ minimum: 1, default: 3 }) },
+      { additionalProperties: false, default: {} },
+    ),
+    processing: Type.Object(
+      {
+        /** Events are put in event-time order within this lateness before the core sees them. */
+        lateness_seconds: Seconds(5, 'live reorder window'),
+        replay_lateness_seconds: Seconds(60, 'replay reorder window'),
+        dedup_days: Type.Integer({ minimum: 1, default: 8, description: 'how long event ids are remembered' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+)
+export type Config = Static<typeof ConfigSchema>
+
+export class ConfigError extends Error {
+  readonly code = 'DESKPULSE_ERR_CONFIG'
+}
+
+const fieldOf = (path: string) => path.split('/').filter(Boolean).join('.') || '(root)'
+
+/** Validates a parsed config object, filling defaults. */
+export function parseConfig(input: unknown): Config {
+  const value = Value.Default(ConfigSchema, structuredClone(input ?? {}))
+  const first = Value.Errors(ConfigSchema, value).First()
+  if (first) throw new ConfigError(`invalid config field ${fieldOf(first.path)}: ${first.message}`)
+  const config = value as Config
+  for (const [id, line] of Object.entries(config.lines)) {
+    for (const [field, zone] of [['business_hours.timezone', line.business_hours?.timezone], ['timezone', line.timezone]] as const) {
+      if (zone !== undefined && !IANAZone.isValidZone(zone)) throw new ConfigError(`invalid config field lines.${id}.${field}: unknown time zone "${zone}"`)
+    }
+  }
+  if (config.thresholds.warn_before >= Math.min(config.thresholds.escalate_after, config.thresholds.escalate_after_negative)) {
+    throw new ConfigError('invalid config field thresholds.warn_before: must be less than the escalation limits')
+  }
+  return config
+}
+
+export const defaultConfig = (): Config => parseConfig({})
+
+/** Reads DESKPULSE_CONFIG (JSON or YAML); no file means the defaults. */
+export function loadConfig(path: string | undefined): Config {
+  if (!path) return defaultConfig()
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`)
+  }
+  let parsed: unknown
+  try {
+    parsed = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`)
+  }
+  return parseConfig(parsed)
+}
+
+/** Team and time zone of a line, with the defaults applied. */
+export function lineTeam(config: Config, line: string | null): string {
+  return (line && config.lines[line]?.team) || config.default_team
+}
