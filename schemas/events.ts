@@ -45,6 +45,10 @@ export const MessageIn = Type.Object({
   digit: Nullable(Type.Integer({ minimum: 1, maximum: 5 })),
   /** Message text, only when DESKPULSE_STORE_TEXT=true. */
   text: Type.Optional(Type.String()),
+  /** Sentiment of the text in [−1, 1], computed in the ingest (null: no sentiment words). */
+  sentiment: Type.Optional(Nullable(Type.Number({ minimum: -1, maximum: 1 }))),
+  /** Category from the configured keyword rules, computed in the ingest from the text. */
+  keyword_category: Type.Optional(Nullable(Type.String())),
   errors: Type.Array(WaError),
 })
 

@@ -1,0 +1,28 @@
+const DAY = 86_400_000
+
+/**
+ * Event ids seen, bucketed by event day and kept for `days` (KPIS.md: a duplicate, even days
+ * later, changes nothing). WhatsApp retries for up to 7 days; the default keeps 8.
+ */
+export class Dedup {
+  private buckets = new Map<number, Set<string>>()
+  private newestDay = -Infinity
+  constructor(private readonly days: number) {}
+
+  /** True the first time an id is seen. */
+  firstSeen(id: string, atMs: number): boolean {
+    const day = Math.floor(atMs / DAY)
+    for (const set of this.buckets.values()) if (set.has(id)) return false
+    let set = this.buckets.get(day)
+    if (!set) {
+      set = new Set()
+      this.buckets.set(day, set)
+      if (day > this.newestDay) {
+        this.newestDay = day
+        for (const d of this.buckets.keys()) if (d <= day - this.days) this.buckets.delete(d)
+      }
+    }
+    set.add(id)
+    return true
+  }
+}

@@ -1,0 +1,13 @@
+import type { Conversation } from './state.js'
+
+/** What the core tells the sinks (ClickHouse, metrics, Alertmanager, live feed): plain data. */
+export type Effect =
+  | { type: 'conversation'; conversation: Conversation }
+  | { type: 'opened'; conversation: string; line: string; at: number }
+  | { type: 'resolved'; conversation: string; line: string; team: string; by: string; at: number }
+  | { type: 'sample'; metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'; seconds: number; at: number; conversation: string; line: string; team: string; agent: string | null }
+  | { type: 'escalation'; level: 'warning' | 'breach'; action: 'fire' | 'resolve' | 'retract'; moment: number; conversation: string; line: string; team: string; agent: string | null; waitingSince: number }
+  | { type: 'csat'; conversation: string; line: string; team: string; agent: string | null; score: number }
+  | { type: 'fcr'; conversation: string; fcr: boolean }
+  | { type: 'missed'; conversation: string; line: string; team: string; at: number }
+  | { type: 'status'; line: string; status: string; codes: number[] }

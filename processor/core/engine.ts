@@ -1,0 +1,456 @@
+/**
+ * The KPI core: a deterministic machine fed canonical events in event-time order and clock
+ * ticks. No I/O and no clock reads: replay, live and tests run this same code (STYLE.md).
+ * Definitions: KPIS.md; choices where it is silent: docs/kpis.md.
+ */
+import type { CanonicalEvent } from '../../schemas/events.js'
+import type { Config } from '../../schemas/config.js'
+import { lineTeam } from '../../schemas/config.js'
+import { compileCalendar, businessSeconds, addBusinessSeconds, type Calendar } from './calendar.js'
+import { TimerQueue, TimerKind } from './timers.js'
+import { Dedup } from './dedup.js'
+import { Agents } from './agents.js'
+import { DeliveryTracker } from './delivery.js'
+import { TimingStat, RollingTiming } from './timing.js'
+import { newConversation, stateOf, CategorySource, type Conversation } from './state.js'
+import type { Effect } from './effects.js'
+
+const S = 1000
+const CSAT_REPLY = /^csat_([1-5])$/
+/** Inbound types that ask for nothing (docs/kpis.md "Conversations"). */
+const SILENT_TYPES = new Set(['reaction', 'system'])
+
+export type Engine = ReturnType<typeof createEngine>
+
+export function createEngine(config: Config) {
+  const th = config.thresholds
+  const calendars = new Map<string, Calendar>()
+  for (const [line, lc] of Object.entries(config.lines)) if (lc.business_hours) calendars.set(line, compileCalendar(lc.business_hours))
+
+  const convs = new Map<string, Conversation>()
+  /** Resolved conversations compacted out of `convs`, awaiting their FCR verdict. */
+  const fcrWatch = new Map<string, { id: string; resolvedAt: number; eligible: boolean }>()
+  const timers = new TimerQueue()
+  const dedup = new Dedup(config.processing.dedup_days)
+  const agents = new Agents(config.default_team, config.agents.default_capacity)
+  const delivery = new DeliveryTracker(3 * 86_400 * S)
+  let effects: Effect[] = []
+  let clock = -Infinity
+
+  const totals = {
+    opened: 0, resolved: 0, reopened: 0, messagesIn: 0, messagesOut: 0, warnings: 0, breaches: 0,
+    botConversations: 0, contained: 0, handoffs: 0, fcrFinal: 0, fcrYes: 0, fcrPending: 0, missed: 0,
+    csat: [0, 0, 0, 0, 0, 0], frtWithinTarget: 0,
+  }
+  const timing = {
+    frt: new TimingStat(), frtBusiness: new TimingStat(), nrt: new TimingStat(), nrtBusiness: new TimingStat(),
+    assignment: new TimingStat(), resolution: new TimingStat(), fullResolution: new TimingStat(), botFirst: new TimingStat(),
+  }
+  const rolling = { frt: new RollingTiming(), nrt: new RollingTiming(), resolution: new RollingTiming() }
+
+  const emit = (e: Effect) => effects.push(e)
+  const changed = (c: Conversation) => emit({ type: 'conversation', conversation: c })
+
+  // ——— agents' active conversations (open and not awaiting the customer) ———
+  function recount(c: Conversation, at: number) {
+    const want = c.open && c.agent && stateOf(c) !== 'awaiting_customer' ? c.agent : null
+    if (want !== c.countedAgent) {
+      agents.move(c.countedAgent, want, at)
+      c.countedAgent = want
+    }
+  }
+
+  // ——— escalation (KPIS.md "The five-minute rule") ———
+  function limitsOf(c: Conversation): { warn: number; breach: number } {
+    const limit = c.waitingNegative ? th.escalate_after_negative : th.escalate_after
+    const start = c.waitingSince!
+    const cal = th.escalate_outside_hours ? undefined : calendars.get(c.line)
+    if (!cal) return { warn: start + (limit - th.warn_before) * S, breach: start + limit * S }
+    return { warn: addBusinessSeconds(cal, start, limit - th.warn_before), breach: addBusinessSeconds(cal, start, limit) }
+  }
+
+  function scheduleEscalation(c: Conversation) {
+    if (c.waitingSince === null) return
+    const { warn, breach } = limitsOf(c)
+    if (c.warnedAt === null && Number.isFinite(warn)) timers.push({ at: warn, kind: TimerKind.Warn, key: c.key, ref: c.waitingSince })
+    if (c.breachedAt === null && Number.isFinite(breach)) timers.push({ at: breach, kind: TimerKind.Breach, key: c.key, ref: c.waitingSince })
+  }
+
+  function escalation(c: Conversation, level: 'warning' | 'breach', action: 'fire' | 'resolve' | 'retract', moment: number) {
+    emit({ type: 'escalation', level, action, moment, conversation: c.id, line: c.line, team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment })
+  }
+
+  /** The waiting period ends at `at` (a human reply or a resolution). */
+  function endWaiting(c: Conversation, at: number) {
+    if (c.waitingSince === null) return
+    for (const level of ['warning', 'breach'] as const) {
+      const firedAt = level === 'warning' ? c.warnedAt : c.breachedAt
+      if (firedAt === null) continue
+      if (at < firedAt) {
+        // A late reply stamped before the alert's moment: it should never have fired.
+        if (level === 'warning') totals.warnings--
+        else totals.breaches--
+        escalation(c, level, 'retract', firedAt)
+      } else escalation(c, level, 'resolve', at)
+    }
+    c.waitingSince = null
+    c.waitingNegative = false
+    c.warnedAt = null
+    c.breachedAt = null
+  }
+
+  function startWaiting(c: Conversation, at: number) {
+    c.waitingSince = at
+    c.warnedAt = null
+    c.breachedAt = null
+    scheduleEscalation(c)
+    timers.push({ at: c.lastCustomerAt + th.service_window * S, kind: TimerKind.ServiceWindow, key: c.key, ref: c.lastCustomerAt })
+  }
+
+  function touchMessage(c: Conversation, at: number) {
+    if (at > c.lastMessageAt) c.lastMessageAt = at
+    timers.push({ at: c.lastMessageAt + th.inactivity_close * S, kind: TimerKind.Inactivity, key: c.key, ref: c.lastMessageAt })
+  }
+
+  function sample(metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt', c: Conversation, seconds: number, at: number) {
+    emit({ type: 'sample', metric, seconds, at, conversation: c.id, line: c.line, team: c.team, agent: c.agent })
+  }
+
+  // ——— conversation lifecycle ———
+  function open(key: string, e: { line: string | null; customer: string | null }, at: number): Conversation {
+    const prev = convs.get(key) ?? null
+    decideRepeat(key, prev, at)
+    const c = newConversation(key, e.line ?? '', e.customer ?? '', lineTeam(config, e.line), at)
+    convs.set(key, c)
+    totals.opened++
+    emit({ type: 'opened', conversation: c.id, line: c.line, at })
+    startWaiting(c, at)
+    touchMessage(c, at)
+    return c
+  }
+
+  const fcrEligible = (c: Conversation) => !c.reopened && !c.severalWriters
+
+  /** A new conversation within repeat_window of the previous resolution: that one is not FCR. */
+  function decideRepeat(key: string, prev: Conversation | null, at: number) {
+    if (prev?.fcrPending && at - prev.resolvedAt! <= th.repeat_window * S) decideFcr(prev, false)
+    const watched = fcrWatch.get(key)
+    if (watched && at - watched.resolvedAt <= th.repeat_window * S) {
+      fcrWatch.delete(key)
+      decideFcr(watched, false)
+    }
+  }
+
+  function decideFcr(target: { id: string; fcrPending?: boolean }, fcr: boolean) {
+    totals.fcrPending--
+    totals.fcrFinal++
+    if (fcr) totals.fcrYes++
+    if ('fcrPending' in target) target.fcrPending = false
+    emit({ type: 'fcr', conversation: target.id, fcr })
+  }
+
+  function resolve(c: Conversation, at: number, by: string) {
+    if (!c.open) return
+    endWaiting(c, at)
+    c.open = false
+    c.botPhase = false
+    c.resolvedAt = at
+    c.resolvedBy = by
+    if (c.firstResolvedAt === null) {
+      totals.resolved++
+      c.firstResolvedAt = at
+      if (by !== 'timeout') {
+        const secs = Math.max(0, (at - c.openedAt) / S)
+        timing.resolution.add(secs)
+        rolling.resolution.add(at, secs)
+        sample('resolution', c, secs, at)
+      }
+      if (c.botAnswered && !c.hasHuman) totals.contained++
+    }
+    if (by !== 'timeout') {
+      timing.fullResolution.add(Math.max(0, (at - c.openedAt) / S))
+      c.fcrPending = true
+      totals.fcrPending++
+      timers.push({ at: at + th.repeat_window * S, kind: TimerKind.FcrFinal, key: c.key, ref: at })
+    }
+    timers.push({ at: at + Math.max(th.reopen_window, th.csat_window) * S, kind: TimerKind.Compact, key: c.key, ref: at })
+    emit({ type: 'resolved', conversation: c.id, line: c.line, team: c.team, by, at })
+    recount(c, at)
+    changed(c)
+  }
+
+  // ——— event handlers ———
+  function onMessageIn(e: Extract<CanonicalEvent, { kind: 'message.in' }>, at: number) {
+    totals.messagesIn++
+    const key = `${e.line}|${e.customer}`
+    let c = convs.get(key)
+    // CSAT answers (KPIS.md "Outcomes") never open or reopen anything.
+    const csatReply = e.reply_id ? CSAT_REPLY.exec(e.reply_id) : null
+    const csatDigit = e.digit !== null && c?.surveyAt != null && at >= c.surveyAt && at - c.surveyAt <= th.csat_window * S ? e.digit : null
+    if (c && (csatReply || csatDigit !== null)) {
+      setCsat(c, csatReply ? Number(csatReply[1]) : csatDigit!)
+      return
+    }
+    if (SILENT_TYPES.has(e.message_type)) return
+    if (!c || (!c.open && at - c.resolvedAt! > th.reopen_window * S)) {
+      c = open(key, e, at)
+    } else if (!c.open) {
+      c.open = true
+      if (!c.reopened) totals.reopened++
+      c.reopened = true
+      if (c.fcrPending) {
+        c.fcrPending = false
+        totals.fcrPending--
+      }
+      c.lastCustomerAt = Math.max(c.lastCustomerAt, at)
+      startWaiting(c, at)
+    } else if (!c.botPhase && c.waitingSince === null) {
+      c.lastCustomerAt = Math.max(c.lastCustomerAt, at)
+      startWaiting(c, at)
+    }
+    c.lastCustomerAt = Math.max(c.lastCustomerAt, at)
+    touchMessage(c, at)
+    if (typeof e.sentiment === 'number') {
+      c.sentimentSum += e.sentiment
+      c.sentimentCount++
+      c.sentimentLast = e.sentiment
+    }
+    if (c.waitingSince !== null && c.breachedAt === null) {
+      const negative = typeof e.sentiment === 'number' && e.sentiment < th.negative_below
+      if (negative !== c.waitingNegative) {
+        c.waitingNegative = negative
+        scheduleEscalation(c)
+      }
+    }
+    const menu = e.reply_id ? config.categories.menu[e.reply_id] : undefined
+    if (menu && c.categorySource < CategorySource.Menu) {
+      c.category = menu
+      c.categorySource = CategorySource.Menu
+    } else if (e.keyword_category && c.categorySource < CategorySource.Keyword) {
+      c.category = e.keyword_category
+      c.categorySource = CategorySource.Keyword
+    }
+    recount(c, at)
+    changed(c)
+  }
+
+  function setCsat(c: Conversation, score: number) {
+    if (c.csat !== null) totals.csat[c.csat]!--
+    totals.csat[score]!++
+    c.csat = score
+    emit({ type: 'csat', conversation: c.id, line: c.line, team: c.team, agent: c.agent, score })
+    changed(c)
+  }
+
+  function onMessageOut(e: Extract<CanonicalEvent, { kind: 'message.out' }>, at: number) {
+    totals.messagesOut++
+    if (e.message_id) delivery.sent(e.message_id, e.sender_kind, at)
+    const c = convs.get(`${e.line}|${e.customer}`)
+    if (!c) return
+    if (e.sender_kind === 'automation') {
+      if (e.survey) c.surveyAt = at
+      if (c.open) touchMessage(c, at)
+      return
+    }
+    if (!c.open) return
+    touchMessage(c, at)
+    if (e.sender_kind === 'bot') {
+      if (!c.hasHuman && c.handoffAt === null) {
+        if (!c.botAnswered) {
+          c.botAnswered = true
+          totals.botConversations++
+          const secs = Math.max(0, (at - c.openedAt) / S)
+          timing.botFirst.add(secs)
+          sample('bot_frt', c, secs, at)
+        }
+        c.botPhase = true
+        endWaiting(c, at)
+        recount(c, at)
+        changed(c)
+      }
+      return
+    }
+    // A human: an agent, or the business app of a coexistence number.
+    const writer = e.agent_id ?? 'app'
+    if (c.writer === null) c.writer = writer
+    else if (c.writer !== writer) c.severalWriters = true
+    c.hasHuman = true
+    if (c.botPhase) {
+      c.botPhase = false
+      c.handoffAt = at
+      totals.handoffs++
+    }
+    if (c.firstHumanAt === null) {
+      c.firstHumanAt = at
+      const start = c.handoffAt ?? c.openedAt
+      const secs = Math.max(0, (at - start) / S)
+      c.frtSeconds = secs
+      timing.frt.add(secs)
+      rolling.frt.add(at, secs)
+      if (secs <= th.frt_target) totals.frtWithinTarget++
+      const cal = calendars.get(c.line)
+      if (cal) timing.frtBusiness.add(businessSeconds(cal, start, Math.max(start, at)) )
+      sample('frt', c, secs, at)
+    } else if (c.waitingSince !== null) {
+      const secs = Math.max(0, (at - c.waitingSince) / S)
+      timing.nrt.add(secs)
+      rolling.nrt.add(at, secs)
+      const cal = calendars.get(c.line)
+      if (cal) timing.nrtBusiness.add(businessSeconds(cal, c.waitingSince, Math.max(c.waitingSince, at)))
+      sample('nrt', c, secs, at)
+    }
+    endWaiting(c, at)
+    recount(c, at)
+    changed(c)
+  }
+
+  function onAssigned(e: Extract<CanonicalEvent, { kind: 'conversation.assigned' }>, at: number) {
+    const c = convs.get(`${e.line}|${e.customer}`)
+    if (!c) return
+    c.agent = e.agent_id
+    c.team = e.team ?? agents.byId.get(e.agent_id)?.team ?? c.team
+    if (c.firstAssignedAt === null) {
+      c.firstAssignedAt = at
+      const secs = Math.max(0, (at - (c.handoffAt ?? c.openedAt)) / S)
+      timing.assignment.add(secs)
+      sample('assignment', c, secs, at)
+    }
+    recount(c, at)
+    changed(c)
+  }
+
+  function onHandoff(e: Extract<CanonicalEvent, { kind: 'bot.handoff' }>, at: number) {
+    const c = convs.get(`${e.line}|${e.customer}`)
+    if (!c || !c.open || c.handoffAt !== null) return
+    if (e.team) c.team = e.team
+    c.handoffAt = at
+    if (c.botAnswered) totals.handoffs++
+    c.botPhase = false
+    if (!c.hasHuman) startWaiting(c, at)
+    recount(c, at)
+    changed(c)
+  }
+
+  function onEvent(e: CanonicalEvent, at: number) {
+    switch (e.kind) {
+      case 'message.in':
+        return onMessageIn(e, at)
+      case 'message.out':
+        return onMessageOut(e, at)
+      case 'message.status': {
+        const moved = delivery.status(e.message_id, e.status, e.errors.map((x) => x.code), at)
+        if (moved) emit({ type: 'status', line: e.line ?? '', status: moved, codes: e.errors.map((x) => x.code) })
+        return
+      }
+      case 'conversation.assigned':
+        return onAssigned(e, at)
+      case 'bot.handoff':
+        return onHandoff(e, at)
+      case 'conversation.resolved': {
+        const c = convs.get(`${e.line}|${e.customer}`)
+        if (c) resolve(c, at, e.by_kind)
+        return
+      }
+      case 'conversation.tagged': {
+        const c = convs.get(`${e.line}|${e.customer}`)
+        if (!c) return
+        c.category = e.category
+        c.categorySource = CategorySource.Tag
+        changed(c)
+        return
+      }
+      case 'csat.response': {
+        const c = convs.get(`${e.line}|${e.customer}`)
+        if (c) setCsat(c, e.score)
+        else totals.csat[e.score]!++
+        return
+      }
+      case 'agent.status':
+        agents.status(e.agent_id, e.team, e.status === 'online', e.capacity, at)
+        return
+      default:
+        return
+    }
+  }
+
+  // ——— timers ———
+  function fire(t: { at: number; kind: TimerKind; key: string; ref: number }) {
+    const c = convs.get(t.key)
+    switch (t.kind) {
+      case TimerKind.Warn:
+      case TimerKind.Breach: {
+        if (!c || !c.open || c.waitingSince !== t.ref) return
+        const { warn, breach } = limitsOf(c)
+        if (t.kind === TimerKind.Warn && c.warnedAt === null && warn === t.at && c.breachedAt === null) {
+          c.warnedAt = t.at
+          totals.warnings++
+          escalation(c, 'warning', 'fire', t.at)
+        } else if (t.kind === TimerKind.Breach && c.breachedAt === null && breach === t.at) {
+          c.breachedAt = t.at
+          totals.breaches++
+          escalation(c, 'breach', 'fire', t.at)
+        }
+        return
+      }
+      case TimerKind.Inactivity:
+        if (c && c.open && t.ref === c.lastMessageAt) resolve(c, t.at, 'timeout')
+        return
+      case TimerKind.ServiceWindow:
+        if (c && c.open && c.waitingSince !== null && !c.missed && t.ref === c.lastCustomerAt) {
+          c.missed = true
+          totals.missed++
+          emit({ type: 'missed', conversation: c.id, line: c.line, team: c.team, at: t.at })
+          changed(c)
+        }
+        return
+      case TimerKind.FcrFinal: {
+        if (c && c.fcrPending && c.resolvedAt === t.ref) decideFcr(c, fcrEligible(c))
+        const w = fcrWatch.get(t.key)
+        if (w && w.resolvedAt === t.ref) {
+          fcrWatch.delete(t.key)
+          decideFcr(w, w.eligible)
+        }
+        return
+      }
+      case TimerKind.Compact:
+        if (c && !c.open && c.resolvedAt === t.ref) {
+          // Nothing can reopen it or answer its survey now; only its FCR verdict may be pending.
+          if (c.fcrPending) fcrWatch.set(t.key, { id: c.id, resolvedAt: c.resolvedAt, eligible: fcrEligible(c) })
+          convs.delete(t.key)
+        }
+        return
+    }
+  }
+
+  /** Moves the clock to `now`, firing every timer due by then, in time order. */
+  function advance(now: number) {
+    for (let t = timers.peek(); t && t.at <= now; t = timers.peek()) {
+      timers.pop()
+      if (t.at > clock) clock = t.at
+      fire(t)
+    }
+    if (now > clock) clock = now
+  }
+
+  return {
+    /** Applies one event (in event-time order; a late one is applied as it comes). */
+    apply(e: CanonicalEvent, atMs = Date.parse(e.at)): boolean {
+      if (!dedup.firstSeen(e.id, atMs)) return false
+      advance(atMs)
+      onEvent(e, atMs)
+      return true
+    },
+    advance,
+    get clock() {
+      return clock
+    },
+    /** Effects since the last call, for the sinks. */
+    drainEffects(): Effect[] {
+      const out = effects
+      effects = []
+      return out
+    },
+    /** Read-only views for the summary, metrics and wallboard. */
+    view: { convs, fcrWatch, agents, delivery, totals, timing, rolling, config, calendars, timers },
+  }
+}

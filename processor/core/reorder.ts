@@ -1,0 +1,74 @@
+import type { CanonicalEvent, EventKind } from '../../schemas/events.js'
+
+/** Order of kinds at one instant (docs/kpis.md "Time and order"). */
+const KIND_RANK: Record<EventKind, number> = {
+  'agent.status': 0,
+  'message.in': 1,
+  'bot.handoff': 2,
+  'conversation.assigned': 3,
+  'conversation.tagged': 4,
+  'message.out': 5,
+  'message.status': 6,
+  'csat.response': 7,
+  'conversation.resolved': 8,
+  'whatsapp.update': 9,
+  'whatsapp.error': 10,
+}
+
+export interface Timed {
+  atMs: number
+  event: CanonicalEvent
+}
+
+function before(a: Timed, b: Timed): boolean {
+  if (a.atMs !== b.atMs) return a.atMs < b.atMs
+  const ra = KIND_RANK[a.event.kind]
+  const rb = KIND_RANK[b.event.kind]
+  if (ra !== rb) return ra < rb
+  return a.event.id < b.event.id
+}
+
+/**
+ * Holds events for a lateness and releases them in event-time order, so that events shuffled
+ * within the lateness reach the core in one order (same input → same figures). Events mostly
+ * arrive in order, so insertion is a short search from the end of a sorted array.
+ */
+export class ReorderBuffer {
+  private items: Timed[] = []
+  private head = 0
+  private maxAt = -Infinity
+
+  constructor(private readonly latenessMs: number) {}
+
+  get size(): number {
+    return this.items.length - this.head
+  }
+
+  /** Max event time seen minus the lateness: everything up to it can be released. */
+  get watermark(): number {
+    return this.maxAt - this.latenessMs
+  }
+
+  push(event: CanonicalEvent): void {
+    const t: Timed = { atMs: Date.parse(event.at), event }
+    if (t.atMs > this.maxAt) this.maxAt = t.atMs
+    const items = this.items
+    let i = items.length
+    while (i > this.head && before(t, items[i - 1]!)) i--
+    items.splice(i, 0, t)
+  }
+
+  /** Releases, in order, the events at or before `upTo`. */
+  *release(upTo: number): Generator<Timed> {
+    while (this.head < this.items.length && this.items[this.head]!.atMs <= upTo) yield this.items[this.head++]!
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+  }
+
+  /** Everything, in order (end of a replay file). */
+  drain(): Generator<Timed> {
+    return this.release(Infinity)
+  }
+}

@@ -1,0 +1,106 @@
+/** Per-conversation hot state: kept small (numbers and short strings), see bench/processor.ts. */
+export type BacklogState = 'bot' | 'unassigned' | 'awaiting_agent' | 'awaiting_customer'
+
+export const enum CategorySource {
+  None = 0,
+  Keyword = 1,
+  Menu = 2,
+  Tag = 3,
+}
+
+export interface Conversation {
+  /** `<line>|<customer>#<opened at ms>`: stable across replays. */
+  id: string
+  key: string
+  line: string
+  customer: string
+  team: string
+  agent: string | null
+  category: string | null
+  categorySource: CategorySource
+  openedAt: number
+  /** Latest resolution (null while open and never resolved). */
+  resolvedAt: number | null
+  firstResolvedAt: number | null
+  resolvedBy: string | null
+  open: boolean
+  reopened: boolean
+  /** A bot answered before any human or handoff. */
+  botAnswered: boolean
+  botPhase: boolean
+  handoffAt: number | null
+  firstHumanAt: number | null
+  /** Start of the current waiting period, or null when nobody waits. */
+  waitingSince: number | null
+  /** Newest customer message of the waiting period is negative (limit 180 s). */
+  waitingNegative: boolean
+  /** Moments the warning and the breach of this waiting period fired (for retraction), or null. */
+  warnedAt: number | null
+  breachedAt: number | null
+  lastCustomerAt: number
+  lastMessageAt: number
+  /** Human writers: the first one, and whether another wrote too (FCR). */
+  writer: string | null
+  severalWriters: boolean
+  hasHuman: boolean
+  firstAssignedAt: number | null
+  surveyAt: number | null
+  csat: number | null
+  sentimentSum: number
+  sentimentCount: number
+  sentimentLast: number | null
+  frtSeconds: number | null
+  missed: boolean
+  /** Resolved explicitly, FCR verdict not yet decided (KPIS.md "Outcomes"). */
+  fcrPending: boolean
+  /** The agent whose active count includes this conversation. */
+  countedAgent: string | null
+}
+
+export function stateOf(c: Conversation): BacklogState {
+  if (c.botPhase) return 'bot'
+  if (c.waitingSince !== null) return c.agent ? 'awaiting_agent' : 'unassigned'
+  return 'awaiting_customer'
+}
+
+export function newConversation(key: string, line: string, customer: string, team: string, at: number): Conversation {
+  return {
+    id: `${key}#${at}`,
+    key,
+    line,
+    customer,
+    team,
+    agent: null,
+    category: null,
+    categorySource: CategorySource.None,
+    openedAt: at,
+    resolvedAt: null,
+    firstResolvedAt: null,
+    resolvedBy: null,
+    open: true,
+    reopened: false,
+    botAnswered: false,
+    botPhase: false,
+    handoffAt: null,
+    firstHumanAt: null,
+    waitingSince: at,
+    waitingNegative: false,
+    warnedAt: null,
+    breachedAt: null,
+    lastCustomerAt: at,
+    lastMessageAt: at,
+    writer: null,
+    severalWriters: false,
+    hasHuman: false,
+    firstAssignedAt: null,
+    surveyAt: null,
+    csat: null,
+    sentimentSum: 0,
+    sentimentCount: 0,
+    sentimentLast: null,
+    frtSeconds: null,
+    missed: false,
+    fcrPending: false,
+    countedAgent: null,
+  }
+}

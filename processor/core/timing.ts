@@ -1,0 +1,66 @@
+import { DDSketch } from '@datadog/sketches-js'
+import type { Timing } from '../../schemas/summary.js'
+
+/** Relative accuracy of every percentile (KPIS.md "Aggregation rules": mergeable sketches). */
+export const SKETCH_ACCURACY = 0.01
+
+/** One timing KPI: exact count and mean, percentiles from a DDSketch. */
+export class TimingStat {
+  private sketch = new DDSketch({ relativeAccuracy: SKETCH_ACCURACY })
+  count = 0
+  sum = 0
+
+  add(seconds: number): void {
+    this.sketch.accept(seconds)
+    this.count++
+    this.sum += seconds
+  }
+
+  merge(other: TimingStat): void {
+    if (other.count === 0) return
+    this.sketch.merge(other.sketch)
+    this.count += other.count
+    this.sum += other.sum
+  }
+
+  quantile(q: number): number | null {
+    return this.count === 0 ? null : this.sketch.getValueAtQuantile(q)
+  }
+
+  toJSON(): Timing {
+    if (this.count === 0) return { count: 0, mean: null, p50: null, p90: null, p99: null }
+    return { count: this.count, mean: this.sum / this.count, p50: this.quantile(0.5), p90: this.quantile(0.9), p99: this.quantile(0.99) }
+  }
+}
+
+const MINUTE = 60_000
+
+/**
+ * A timing over rolling windows (last 5 min, 1 h, 24 h): one sketch per minute of event time,
+ * merged on demand; minutes older than the longest window are dropped.
+ */
+export class RollingTiming {
+  private minutes = new Map<number, TimingStat>()
+  constructor(private readonly keepMs = 24 * 3_600_000) {}
+
+  add(atMs: number, seconds: number): void {
+    const m = Math.floor(atMs / MINUTE)
+    let stat = this.minutes.get(m)
+    if (!stat) {
+      stat = new TimingStat()
+      this.minutes.set(m, stat)
+    }
+    stat.add(seconds)
+  }
+
+  /** The samples of the `windowMs` ending at `nowMs` (whole minutes). */
+  window(nowMs: number, windowMs: number): TimingStat {
+    const out = new TimingStat()
+    const from = Math.floor((nowMs - windowMs) / MINUTE)
+    for (const [m, stat] of this.minutes) {
+      if (m < Math.floor((nowMs - this.keepMs) / MINUTE)) this.minutes.delete(m)
+      else if (m > from) out.merge(stat)
+    }
+    return out
+  }
+}
