@@ -12,7 +12,11 @@ export interface NormaliseOptions {
   storeText: boolean
   /** Ingest time, ISO; also the event time of items without a timestamp. */
   receivedAt: string
+  /** What the KPIs need from a customer's text, computed here so the text need not travel. */
+  analyseText?: TextAnalyser
 }
+
+export type TextAnalyser = (text: string) => { sentiment: number | null; keyword_category: string | null }
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -127,6 +131,7 @@ function normaliseMessages(value: Obj, opts: NormaliseOptions, out: CanonicalEve
       context_id: isObj(item.context) ? str(item.context.id) : null,
       digit,
       ...(opts.storeText && text !== null ? { text } : {}),
+      ...(opts.analyseText && text !== null && isObj(item.text) ? opts.analyseText(text) : {}),
       errors: waErrors(item.errors),
     })
   }

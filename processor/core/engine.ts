@@ -19,6 +19,7 @@ const S = 1000
 const CSAT_REPLY = /^csat_([1-5])$/
 /** Inbound types that ask for nothing (docs/kpis.md "Conversations"). */
 const SILENT_TYPES = new Set(['reaction', 'system'])
+const EARLY_REPLY_MS = 2_000
 
 export type Engine = ReturnType<typeof createEngine>
 
@@ -34,6 +35,8 @@ export function createEngine(config: Config) {
   const dedup = new Dedup(config.processing.dedup_days)
   const agents = new Agents(config.default_team, config.agents.default_capacity)
   const delivery = new DeliveryTracker(3 * 86_400 * S)
+  /** Human messages to a customer with no open conversation, for replies stamped early. */
+  const earlyReplies = new Map<string, { at: number; writer: string }>()
   let effects: Effect[] = []
   let clock = -Infinity
 
@@ -194,6 +197,11 @@ export function createEngine(config: Config) {
     if (SILENT_TYPES.has(e.message_type)) return
     if (!c || (!c.open && at - c.resolvedAt! > th.reopen_window * S)) {
       c = open(key, e, at)
+      // WhatsApp stamps whole seconds and the helpdesk milliseconds: a reply stamped up to
+      // EARLY_REPLY_MS before the message it answers is that message's reply, at 0 s.
+      const early = earlyReplies.get(key)
+      earlyReplies.delete(key)
+      if (early && at - early.at <= EARLY_REPLY_MS) humanReply(c, at, early.writer)
     } else if (!c.open) {
       c.open = true
       if (!c.reopened) totals.reopened++
@@ -245,7 +253,12 @@ export function createEngine(config: Config) {
   function onMessageOut(e: Extract<CanonicalEvent, { kind: 'message.out' }>, at: number) {
     totals.messagesOut++
     if (e.message_id) delivery.sent(e.message_id, e.sender_kind, at)
-    const c = convs.get(`${e.line}|${e.customer}`)
+    const key = `${e.line}|${e.customer}`
+    const c = convs.get(key)
+    if ((!c || !c.open) && (e.sender_kind === 'agent' || e.sender_kind === 'app')) {
+      if (earlyReplies.size > 10_000) earlyReplies.clear()
+      earlyReplies.set(key, { at, writer: e.agent_id ?? 'app' })
+    }
     if (!c) return
     if (e.sender_kind === 'automation') {
       if (e.survey) c.surveyAt = at
@@ -270,8 +283,11 @@ export function createEngine(config: Config) {
       }
       return
     }
-    // A human: an agent, or the business app of a coexistence number.
-    const writer = e.agent_id ?? 'app'
+    humanReply(c, at, e.agent_id ?? 'app')
+  }
+
+  /** A human business message: an agent, or the business app of a coexistence number. */
+  function humanReply(c: Conversation, at: number, writer: string) {
     if (c.writer === null) c.writer = writer
     else if (c.writer !== writer) c.severalWriters = true
     c.hasHuman = true

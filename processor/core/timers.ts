@@ -2,8 +2,9 @@
 export const enum TimerKind {
   Warn = 0,
   Breach = 1,
-  Inactivity = 2,
-  ServiceWindow = 3,
+  // At one instant the service window closes (a missed chat) before inactivity closes it.
+  ServiceWindow = 2,
+  Inactivity = 3,
   FcrFinal = 4,
   Compact = 5,
 }
@@ -16,8 +17,10 @@ export interface Timer {
   ref: number
 }
 
+const earlier = (a: Timer, b: Timer) => a.at < b.at || (a.at === b.at && a.kind < b.kind)
+
 /**
- * A binary min-heap of timers by time. Timers are never removed: each is checked against the
+ * A binary min-heap of timers by time (then kind). Timers are never removed: each is checked against the
  * conversation when it fires and ignored if stale, so rescheduling is one push.
  */
 export class TimerQueue {
@@ -33,7 +36,7 @@ export class TimerQueue {
     let i = h.length - 1
     while (i > 0) {
       const p = (i - 1) >> 1
-      if (h[p]!.at <= t.at) break
+      if (!earlier(t, h[p]!)) break
       h[i] = h[p]!
       i = p
     }
@@ -54,8 +57,8 @@ export class TimerQueue {
       const l = 2 * i + 1
       if (l >= h.length) break
       const r = l + 1
-      const c = r < h.length && h[r]!.at < h[l]!.at ? r : l
-      if (h[c]!.at >= last.at) break
+      const c = r < h.length && earlier(h[r]!, h[l]!) ? r : l
+      if (!earlier(h[c]!, last)) break
       h[i] = h[c]!
       i = c
     }
