@@ -2,6 +2,9 @@ import { Command } from 'commander'
 import { availableParallelism } from 'node:os'
 import cluster from 'node:cluster'
 import { loadEnv, EnvError } from '../schemas/env.js'
+import { loadConfig, ConfigError } from '../schemas/config.js'
+import { registerReplay } from './replay-command.js'
+import { ReplayError } from '../processor/replay.js'
 import { createLogger } from './logger.js'
 import { runEngine, StartupError, type EngineParts } from './engine.js'
 import { withLocalSecrets } from './secrets.js'
@@ -11,20 +14,21 @@ import path from 'node:path'
 import { runClustered } from './cluster.js'
 
 function fail(err: unknown): never {
-  const message = err instanceof EnvError || err instanceof StartupError ? err.message : (err as Error).stack ?? String(err)
+  const message = err instanceof EnvError || err instanceof StartupError || err instanceof ConfigError || err instanceof ReplayError ? err.message : (err as Error).stack ?? String(err)
   process.stderr.write(`deskpulse: ${message}\n`)
   process.exit(1)
 }
 
 async function serve(parts: EngineParts) {
   let env = loadEnv()
+  const config = loadConfig(process.env.DESKPULSE_CONFIG)
   const log = createLogger(env.logLevel)
   if (parts.localNats) {
     const s = await withLocalSecrets(env)
     env = s.env
     if (s.generated.length) log.info({ file: s.file, generated: s.generated }, 'generated local secrets')
   }
-  const engine = await runEngine(env, parts, log)
+  const engine = await runEngine(env, config, parts, log)
   const lines = Object.entries(engine.urls).map(([k, v]) => `  ${k.padEnd(10)} ${v}`)
   // Under a cluster, one banner is enough.
   if (!cluster.isWorker || cluster.worker?.id === 1) process.stdout.write(`\ndeskpulse is running\n${lines.join('\n')}\n  Ctrl-C to stop\n\n`)
@@ -83,4 +87,12 @@ program
     }
   })
 
-await program.parseAsync()
+registerReplay(program)
+try {
+  const { registerSimulate } = await import('./simulate/command.js')
+  registerSimulate(program)
+} catch (err) {
+  if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err
+}
+
+await program.parseAsync().catch(fail)

@@ -7,6 +7,8 @@ import path from 'node:path'
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
 import type { Env } from '../schemas/env.js'
+import type { Config } from '../schemas/config.js'
+import { createTextAnalyser } from '../ingest/text/analyse.js'
 import { startNatsServer } from '../runtime/nats-server.js'
 import { connectBus } from '../bus/connect.js'
 import { ensureStream } from '../bus/stream.js'
@@ -41,7 +43,7 @@ function requireSecret(value: string | undefined, name: string): string {
   return value
 }
 
-export async function runEngine(env: Env, parts: EngineParts, log: Logger): Promise<RunningEngine> {
+export async function runEngine(env: Env, config: Config, parts: EngineParts, log: Logger): Promise<RunningEngine> {
   const closers: Closable[] = []
   const urls: Record<string, string> = {}
   const closeAll = async () => {
@@ -73,7 +75,7 @@ export async function runEngine(env: Env, parts: EngineParts, log: Logger): Prom
       closers.push({ name: 'clickhouse', close: () => ch.close() })
       const applied = await migrate(ch.client)
       log.info({ applied, embedded: ch.embedded }, 'ClickHouse migrations applied')
-      const processor = createProcessor({ host: env.host, port: env.processorPort }, { nc, clickhouse: ch.client, log })
+      const processor = createProcessor({ host: env.host, port: env.processorPort, config }, { nc, clickhouse: ch.client, log })
       closers.push({ name: 'processor', close: () => processor.close() })
       await processor.start()
       urls.processor = `http://127.0.0.1:${env.processorPort}`
@@ -90,6 +92,7 @@ export async function runEngine(env: Env, parts: EngineParts, log: Logger): Prom
           piiKey: requireSecret(env.piiKey, 'DESKPULSE_PII_KEY'),
           storeText: env.storeText,
           partitions: env.partitions,
+          analyseText: createTextAnalyser(config),
         },
         { nc, log },
       )

@@ -8,6 +8,7 @@ import { createIngestMetrics, type IngestMetrics } from './metrics.js'
 import { createPublisher } from './publish.js'
 import { createCustomerKeyer } from './pii.js'
 import { whatsappRoutes } from './routes/whatsapp.js'
+import type { TextAnalyser } from './whatsapp/normalise.js'
 import { healthRoutes } from './routes/health.js'
 import { eventsRoutes } from './routes/events.js'
 import swagger from '@fastify/swagger'
@@ -22,6 +23,8 @@ export interface IngestOptions {
   storeText: boolean
   partitions: number
   ackTimeoutMs?: number
+  /** Sentiment and keyword category of customer texts (schemas/config.ts categories). */
+  analyseText?: TextAnalyser
 }
 
 export interface IngestDeps {
@@ -108,6 +111,7 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
     storeText: opts.storeText,
     keyCustomer,
     publisher,
+    ...(opts.analyseText ? { analyseText: opts.analyseText } : {}),
   })
 
   return {

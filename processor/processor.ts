@@ -5,10 +5,13 @@ import { createProcessorMetrics, type ProcessorMetrics } from './metrics.js'
 import { createConsumer, defaultConsumerOptions, type ConsumerOptions, type Delivery } from './shell/consumer.js'
 import { insertEvents } from './sinks/clickhouse-events.js'
 import { createProcessorHttp } from './http/server.js'
+import { createKpiFeed } from './shell/kpi-feed.js'
+import type { Config } from '../schemas/config.js'
 
 export interface ProcessorOptions {
   host: string
   port: number
+  config: Config
   consumer?: Partial<ConsumerOptions>
 }
 
@@ -52,11 +55,16 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   }
 
   const consumer = createConsumer(deps.nc, { ...defaultConsumerOptions, ...opts.consumer }, handle, log)
+  const kpi = createKpiFeed(deps.nc, opts.config, log)
   const http = createProcessorHttp(
     {
       host: opts.host,
       port: opts.port,
       registry: metrics.registry,
+      summary: () => {
+        const now = Math.max(kpi.pipeline.engine.clock, kpi.caughtUp ? Date.now() - opts.config.processing.lateness_seconds * 1000 : -Infinity)
+        return kpi.pipeline.summary(Number.isFinite(now) ? now : Date.now())
+      },
       readiness: async () => {
         if (deps.nc.isClosed()) return 'NATS connection closed'
         if (lastWriteError) return `ClickHouse writes failing: ${lastWriteError}`
@@ -70,12 +78,14 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     metrics,
     async start() {
       await consumer.start()
+      kpi.start()
       const address = await http.listen({ host: opts.host, port: opts.port })
       log.info({ address }, 'processor listening')
       return address
     },
     async close() {
       await http.close()
+      await kpi.close()
       await consumer.close()
     },
   }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { timingSafeEqual } from 'node:crypto'
 import { ERRORS, ingestError } from '../errors.js'
 import { verifySignature } from '../whatsapp/signature.js'
-import { normaliseWebhook } from '../whatsapp/normalise.js'
+import { normaliseWebhook, type TextAnalyser } from '../whatsapp/normalise.js'
 import type { CustomerKeyer } from '../pii.js'
 import type { Publisher } from '../publish.js'
 
@@ -15,6 +15,7 @@ export interface WhatsappRouteOptions {
   storeText: boolean
   keyCustomer: CustomerKeyer
   publisher: Publisher
+  analyseText?: TextAnalyser
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -57,6 +58,7 @@ export const whatsappRoutes: FastifyPluginAsync<WhatsappRouteOptions> = async (a
       keyCustomer: opts.keyCustomer,
       storeText: opts.storeText,
       receivedAt: new Date().toISOString(),
+      ...(opts.analyseText ? { analyseText: opts.analyseText } : {}),
     })
     const result = await opts.publisher.publishAll(events)
     return reply.send({ accepted: events.length, duplicates: result.duplicates })

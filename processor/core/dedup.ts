@@ -9,11 +9,11 @@ export class Dedup {
   private newestDay = -Infinity
   constructor(private readonly days: number) {}
 
-  /** True the first time an id is seen. */
+  /** True the first time an id is seen. A duplicate carries the same event time, so only its day's bucket is looked at. */
   firstSeen(id: string, atMs: number): boolean {
     const day = Math.floor(atMs / DAY)
-    for (const set of this.buckets.values()) if (set.has(id)) return false
     let set = this.buckets.get(day)
+    if (set?.has(id)) return false
     if (!set) {
       set = new Set()
       this.buckets.set(day, set)

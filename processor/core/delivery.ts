@@ -3,6 +3,7 @@ import type { SenderKind } from '../../schemas/events.js'
 /** Furthest status reached, never downgraded (KPIS.md "Delivery health"). */
 const RANK: Record<string, number> = { sent: 1, delivered: 2, read: 3, played: 4 }
 const FAILED = -1
+const NAMES = ['', 'sent', 'delivered', 'read', 'played'] as const
 
 interface Delivery {
   rank: number
@@ -49,7 +50,7 @@ export class DeliveryTracker {
   }
 
   private move(rank: number, by: number): void {
-    const name = rank === FAILED ? 'failed' : (['', 'sent', 'delivered', 'read', 'played'][rank] as keyof typeof this.counts | '')
+    const name = rank === FAILED ? 'failed' : NAMES[rank]
     if (name) this.counts[name] += by
   }
 

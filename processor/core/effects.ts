@@ -1,8 +1,8 @@
-import type { Conversation } from './state.js'
-
-/** What the core tells the sinks (ClickHouse, metrics, Alertmanager, live feed): plain data. */
+/**
+ * What the core tells the sinks (ClickHouse, metrics, Alertmanager, live feed): plain data.
+ * Changed conversations are not effects but a set (engine.drainChanged()).
+ */
 export type Effect =
-  | { type: 'conversation'; conversation: Conversation }
   | { type: 'opened'; conversation: string; line: string; at: number }
   | { type: 'resolved'; conversation: string; line: string; team: string; by: string; at: number }
   | { type: 'sample'; metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'; seconds: number; at: number; conversation: string; line: string; team: string; agent: string | null }

@@ -12,7 +12,7 @@ import { Dedup } from './dedup.js'
 import { Agents } from './agents.js'
 import { DeliveryTracker } from './delivery.js'
 import { TimingStat, RollingTiming } from './timing.js'
-import { newConversation, stateOf, CategorySource, type Conversation } from './state.js'
+import { newConversation, stateOf, conversationId, CategorySource, type Conversation } from './state.js'
 import type { Effect } from './effects.js'
 
 const S = 1000
@@ -20,6 +20,7 @@ const CSAT_REPLY = /^csat_([1-5])$/
 /** Inbound types that ask for nothing (docs/kpis.md "Conversations"). */
 const SILENT_TYPES = new Set(['reaction', 'system'])
 const EARLY_REPLY_MS = 2_000
+const NO_CODES: number[] = []
 
 export type Engine = ReturnType<typeof createEngine>
 
@@ -52,7 +53,9 @@ export function createEngine(config: Config) {
   const rolling = { frt: new RollingTiming(), nrt: new RollingTiming(), resolution: new RollingTiming() }
 
   const emit = (e: Effect) => effects.push(e)
-  const changed = (c: Conversation) => emit({ type: 'conversation', conversation: c })
+  /** Conversations changed since the sinks last looked: a set, so a busy chat costs nothing more. */
+  let dirty = new Set<Conversation>()
+  const changed = (c: Conversation) => dirty.add(c)
 
   // ——— agents' active conversations (open and not awaiting the customer) ———
   function recount(c: Conversation, at: number) {
@@ -72,15 +75,16 @@ export function createEngine(config: Config) {
     return { warn: addBusinessSeconds(cal, start, limit - th.warn_before), breach: addBusinessSeconds(cal, start, limit) }
   }
 
+  /** One escalation timer at a time (the warning, then the breach): fewer timers per chat. */
   function scheduleEscalation(c: Conversation) {
-    if (c.waitingSince === null) return
+    if (c.waitingSince === null || c.breachedAt !== null) return
     const { warn, breach } = limitsOf(c)
     if (c.warnedAt === null && Number.isFinite(warn)) timers.push({ at: warn, kind: TimerKind.Warn, key: c.key, ref: c.waitingSince })
-    if (c.breachedAt === null && Number.isFinite(breach)) timers.push({ at: breach, kind: TimerKind.Breach, key: c.key, ref: c.waitingSince })
+    else if (Number.isFinite(breach)) timers.push({ at: breach, kind: TimerKind.Breach, key: c.key, ref: c.waitingSince })
   }
 
   function escalation(c: Conversation, level: 'warning' | 'breach', action: 'fire' | 'resolve' | 'retract', moment: number) {
-    emit({ type: 'escalation', level, action, moment, conversation: c.id, line: c.line, team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment })
+    emit({ type: 'escalation', level, action, moment, conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment })
   }
 
   /** The waiting period ends at `at` (a human reply or a resolution). */
@@ -107,26 +111,38 @@ export function createEngine(config: Config) {
     c.warnedAt = null
     c.breachedAt = null
     scheduleEscalation(c)
-    timers.push({ at: c.lastCustomerAt + th.service_window * S, kind: TimerKind.ServiceWindow, key: c.key, ref: c.lastCustomerAt })
   }
 
+  /**
+   * One pending "quiet" timer per conversation: it wakes at the earlier of the service window's
+   * close and inactivity, and sets itself again from the newest times (see fire()).
+   */
   function touchMessage(c: Conversation, at: number) {
     if (at > c.lastMessageAt) c.lastMessageAt = at
-    timers.push({ at: c.lastMessageAt + th.inactivity_close * S, kind: TimerKind.Inactivity, key: c.key, ref: c.lastMessageAt })
+    if (!quiet.has(c.key)) scheduleQuiet(c)
+  }
+  const quiet = new Set<string>()
+  function scheduleQuiet(c: Conversation) {
+    const windowCloses = c.lastCustomerAt + th.service_window * S
+    const inactive = c.lastMessageAt + th.inactivity_close * S
+    const missedPending = !c.missed && windowCloses <= inactive
+    const at = missedPending ? windowCloses : inactive
+    timers.push({ at, kind: missedPending ? TimerKind.ServiceWindow : TimerKind.Inactivity, key: c.key, ref: 0 })
+    quiet.add(c.key)
   }
 
   function sample(metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt', c: Conversation, seconds: number, at: number) {
-    emit({ type: 'sample', metric, seconds, at, conversation: c.id, line: c.line, team: c.team, agent: c.agent })
+    emit({ type: 'sample', metric, seconds, at, conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent })
   }
 
   // ——— conversation lifecycle ———
   function open(key: string, e: { line: string | null; customer: string | null }, at: number): Conversation {
     const prev = convs.get(key) ?? null
     decideRepeat(key, prev, at)
-    const c = newConversation(key, e.line ?? '', e.customer ?? '', lineTeam(config, e.line), at)
+    const c = newConversation(key, e.line ?? '', lineTeam(config, e.line), at)
     convs.set(key, c)
     totals.opened++
-    emit({ type: 'opened', conversation: c.id, line: c.line, at })
+    emit({ type: 'opened', conversation: conversationId(c), line: c.line, at })
     startWaiting(c, at)
     touchMessage(c, at)
     return c
@@ -144,12 +160,13 @@ export function createEngine(config: Config) {
     }
   }
 
-  function decideFcr(target: { id: string; fcrPending?: boolean }, fcr: boolean) {
+  function decideFcr(target: Conversation | { id: string }, fcr: boolean) {
     totals.fcrPending--
     totals.fcrFinal++
     if (fcr) totals.fcrYes++
+    const id = 'id' in target ? target.id : conversationId(target)
     if ('fcrPending' in target) target.fcrPending = false
-    emit({ type: 'fcr', conversation: target.id, fcr })
+    emit({ type: 'fcr', conversation: id, fcr })
   }
 
   function resolve(c: Conversation, at: number, by: string) {
@@ -177,7 +194,7 @@ export function createEngine(config: Config) {
       timers.push({ at: at + th.repeat_window * S, kind: TimerKind.FcrFinal, key: c.key, ref: at })
     }
     timers.push({ at: at + Math.max(th.reopen_window, th.csat_window) * S, kind: TimerKind.Compact, key: c.key, ref: at })
-    emit({ type: 'resolved', conversation: c.id, line: c.line, team: c.team, by, at })
+    emit({ type: 'resolved', conversation: conversationId(c), line: c.line, team: c.team, by, at })
     recount(c, at)
     changed(c)
   }
@@ -246,7 +263,7 @@ export function createEngine(config: Config) {
     if (c.csat !== null) totals.csat[c.csat]!--
     totals.csat[score]!++
     c.csat = score
-    emit({ type: 'csat', conversation: c.id, line: c.line, team: c.team, agent: c.agent, score })
+    emit({ type: 'csat', conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, score })
     changed(c)
   }
 
@@ -354,8 +371,9 @@ export function createEngine(config: Config) {
       case 'message.out':
         return onMessageOut(e, at)
       case 'message.status': {
-        const moved = delivery.status(e.message_id, e.status, e.errors.map((x) => x.code), at)
-        if (moved) emit({ type: 'status', line: e.line ?? '', status: moved, codes: e.errors.map((x) => x.code) })
+        const codes = e.errors.length ? e.errors.map((x) => x.code) : NO_CODES
+        const moved = delivery.status(e.message_id, e.status, codes, at)
+        if (moved) emit({ type: 'status', line: e.line ?? '', status: moved, codes })
         return
       }
       case 'conversation.assigned':
@@ -401,6 +419,7 @@ export function createEngine(config: Config) {
           c.warnedAt = t.at
           totals.warnings++
           escalation(c, 'warning', 'fire', t.at)
+          scheduleEscalation(c)
         } else if (t.kind === TimerKind.Breach && c.breachedAt === null && breach === t.at) {
           c.breachedAt = t.at
           totals.breaches++
@@ -409,16 +428,22 @@ export function createEngine(config: Config) {
         return
       }
       case TimerKind.Inactivity:
-        if (c && c.open && t.ref === c.lastMessageAt) resolve(c, t.at, 'timeout')
-        return
-      case TimerKind.ServiceWindow:
-        if (c && c.open && c.waitingSince !== null && !c.missed && t.ref === c.lastCustomerAt) {
+      case TimerKind.ServiceWindow: {
+        quiet.delete(t.key)
+        if (!c || !c.open) return
+        const windowCloses = c.lastCustomerAt + th.service_window * S
+        if (t.kind === TimerKind.ServiceWindow && windowCloses === t.at && c.waitingSince !== null && !c.missed) {
           c.missed = true
           totals.missed++
-          emit({ type: 'missed', conversation: c.id, line: c.line, team: c.team, at: t.at })
+          emit({ type: 'missed', conversation: conversationId(c), line: c.line, team: c.team, at: t.at })
           changed(c)
+        } else if (t.kind === TimerKind.Inactivity && c.lastMessageAt + th.inactivity_close * S <= t.at) {
+          resolve(c, t.at, 'timeout')
+          return
         }
+        scheduleQuiet(c)
         return
+      }
       case TimerKind.FcrFinal: {
         if (c && c.fcrPending && c.resolvedAt === t.ref) decideFcr(c, fcrEligible(c))
         const w = fcrWatch.get(t.key)
@@ -431,7 +456,7 @@ export function createEngine(config: Config) {
       case TimerKind.Compact:
         if (c && !c.open && c.resolvedAt === t.ref) {
           // Nothing can reopen it or answer its survey now; only its FCR verdict may be pending.
-          if (c.fcrPending) fcrWatch.set(t.key, { id: c.id, resolvedAt: c.resolvedAt, eligible: fcrEligible(c) })
+          if (c.fcrPending) fcrWatch.set(t.key, { id: conversationId(c), resolvedAt: c.resolvedAt, eligible: fcrEligible(c) })
           convs.delete(t.key)
         }
         return
@@ -464,6 +489,12 @@ export function createEngine(config: Config) {
     drainEffects(): Effect[] {
       const out = effects
       effects = []
+      return out
+    },
+    /** Conversations changed since the last call (rows for the store, the live feed). */
+    drainChanged(): Set<Conversation> {
+      const out = dirty
+      dirty = new Set()
       return out
     },
     /** Read-only views for the summary, metrics and wallboard. */

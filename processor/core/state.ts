@@ -9,11 +9,9 @@ export const enum CategorySource {
 }
 
 export interface Conversation {
-  /** `<line>|<customer>#<opened at ms>`: stable across replays. */
-  id: string
+  /** `<line>|<customer>`: one current conversation per customer and line. */
   key: string
   line: string
-  customer: string
   team: string
   agent: string | null
   category: string | null
@@ -63,12 +61,13 @@ export function stateOf(c: Conversation): BacklogState {
   return 'awaiting_customer'
 }
 
-export function newConversation(key: string, line: string, customer: string, team: string, at: number): Conversation {
+/** `<line>|<customer>#<opened at ms>`: stable across replays; built when needed, not stored. */
+export const conversationId = (c: Conversation) => `${c.key}#${c.openedAt}`
+
+export function newConversation(key: string, line: string, team: string, at: number): Conversation {
   return {
-    id: `${key}#${at}`,
     key,
     line,
-    customer,
     team,
     agent: null,
     category: null,

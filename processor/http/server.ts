@@ -8,11 +8,14 @@ export interface ProcessorHttpOptions {
   port: number
   registry: Registry
   readiness: () => Promise<string | null>
+  /** The KPI summary of ARCHITECTURE.md for the live state. */
+  summary: () => unknown
 }
 
-/** The processor's HTTP face: /metrics, /healthz, /readyz (summary and wallboard come later). */
+/** The processor's HTTP face: /metrics, /healthz, /readyz, /v1/summary (the wallboard comes later). */
 export function createProcessorHttp(opts: ProcessorHttpOptions, log: Logger): FastifyInstance {
   const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: true })
   app.register(healthRoutes, { registry: opts.registry, readiness: opts.readiness })
+  app.get('/v1/summary', async () => opts.summary())
   return app
 }

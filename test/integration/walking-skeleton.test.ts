@@ -7,6 +7,7 @@ import { startIngest } from '../helpers/ingest.js'
 import { createProcessor } from '../../processor/processor.js'
 import { createLogger } from '../../cli/logger.js'
 import { STREAM } from '../../bus/stream.js'
+import { parseConfig } from '../../schemas/config.js'
 
 const log = createLogger('silent')
 
@@ -40,7 +41,7 @@ t.test('a signed webhook travels ingest → JetStream → processor → ClickHou
 
   const processorPort = await freePort()
   const processor = createProcessor(
-    { host: '127.0.0.1', port: processorPort, consumer: { flushIntervalMs: 100 } },
+    { host: '127.0.0.1', port: processorPort, config: parseConfig({}), consumer: { flushIntervalMs: 100 } },
     { nc: nats.nc, clickhouse: ch.client, log },
   )
   await processor.start()
@@ -60,4 +61,13 @@ t.test('a signed webhook travels ingest → JetStream → processor → ClickHou
     return /deskpulse_events_processed_total\{kind="message.in"\} 1\b/.test(text) ? text : undefined
   }, 5_000, 'the processed counter')
   t.match(metrics, /helpdesk_messages_total\{line="106540352242922",direction="in",sender_kind="customer"\} 1\b/)
+
+  // The live KPI state saw the same event. Its time (2025-11-24) is a year before the wall
+  // clock that drives timers once caught up, so by now the chat missed its 24-hour window and
+  // was auto-closed for inactivity (KPIS.md "Entities", "Missed").
+  const summary = await eventually(async () => {
+    const s = (await (await fetch(`http://127.0.0.1:${processorPort}/v1/summary`)).json()) as { conversations: { opened: number }; messages: { in: number }; backlog: { unassigned: number } }
+    return s.conversations.opened === 1 ? s : undefined
+  }, 5_000, 'the live summary')
+  t.match(summary, { messages: { in: 1 }, conversations: { opened: 1, resolved: 1, open: 0 }, missed: 1 })
 })

@@ -1,0 +1,115 @@
+/**
+ * npm run bench:processor — the KPI core alone (no I/O): events/s on one core, and heap per
+ * 100,000 open conversations. Events are built before the clock starts.
+ */
+import { cpus, totalmem } from 'node:os'
+import { createEngine } from '../processor/core/engine.js'
+import { createKpiPipeline } from '../processor/core/pipeline.js'
+import { parseConfig } from '../schemas/config.js'
+import type { CanonicalEvent } from '../schemas/events.js'
+
+const config = parseConfig({})
+const T0 = Date.parse('2026-11-23T00:00:00.000Z')
+let seq = 0
+const base = (ms: number, customer: string | null, line = 'L1') => {
+  const at = new Date(T0 + ms).toISOString()
+  return { v: 1 as const, id: `e${++seq}`, at, received_at: at, source: 'api' as const, line, customer }
+}
+
+/** A realistic conversation: message, assignment, reply, second message, reply, statuses, resolution. */
+function conversation(i: number, startMs: number): CanonicalEvent[] {
+  const c = `cust${i}`
+  const agent = `a${i % 40}`
+  const mid = (k: number) => `wamid.out${i}.${k}`
+  const ev: CanonicalEvent[] = [
+    { ...base(startMs, c), kind: 'message.in', message_id: `wamid.in${i}.1`, message_type: 'text', reply_id: null, context_id: null, digit: null, sentiment: 0.1, errors: [] },
+    { ...base(startMs + 5_000, c), kind: 'conversation.assigned', agent_id: agent, team: 'support' },
+    { ...base(startMs + 40_000, c), kind: 'message.out', message_id: mid(1), message_type: 'text', sender_kind: 'agent', agent_id: agent, survey: false },
+    { ...base(startMs + 41_000, c), kind: 'message.status', message_id: mid(1), status: 'delivered', errors: [], pricing_category: 'service', conversation_origin: null },
+    { ...base(startMs + 45_000, c), kind: 'message.status', message_id: mid(1), status: 'read', errors: [], pricing_category: 'service', conversation_origin: null },
+    { ...base(startMs + 90_000, c), kind: 'message.in', message_id: `wamid.in${i}.2`, message_type: 'text', reply_id: null, context_id: null, digit: null, sentiment: -0.4, errors: [] },
+    { ...base(startMs + 200_000, c), kind: 'message.out', message_id: mid(2), message_type: 'text', sender_kind: 'agent', agent_id: agent, survey: false },
+    { ...base(startMs + 201_000, c), kind: 'message.status', message_id: mid(2), status: 'delivered', errors: [], pricing_category: 'service', conversation_origin: null },
+    { ...base(startMs + 300_000, c), kind: 'conversation.resolved', by_kind: 'agent', agent_id: agent },
+    { ...base(startMs + 301_000, c), kind: 'csat.response', score: 1 + (i % 5) },
+  ]
+  return ev
+}
+
+/**
+ * The stream in chunks of 500 conversations (≈ 5,000 events) built just before they are fed, so
+ * the bench does not hold a million events alive (that would make every GC walk them).
+ * Conversations start every 150 ms: about 2,000 open at a time, a busy helpdesk.
+ */
+function* chunks(conversations: number): Generator<CanonicalEvent[]> {
+  const per = 500
+  let pending: CanonicalEvent[] = []
+  for (let from = 0; from < conversations; from += per) {
+    const next: CanonicalEvent[] = []
+    for (let i = from; i < Math.min(conversations, from + per); i++) next.push(...conversation(i, i * 150))
+    // Events of a chunk reach up to 301 s past its last start: hold back what the next chunk precedes.
+    const all = pending.concat(next).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+    const cut = new Date(T0 + Math.min(conversations, from + per) * 150).toISOString()
+    yield all.filter((e) => e.at < cut)
+    pending = all.filter((e) => e.at >= cut)
+  }
+  yield pending
+}
+
+function throughput(conversations: number, label: string, feed: (e: CanonicalEvent) => void, end: () => void) {
+  let ms = 0
+  let count = 0
+  for (const chunk of chunks(conversations)) {
+    const started = performance.now()
+    for (const e of chunk) feed(e)
+    ms += performance.now() - started
+    count += chunk.length
+  }
+  const started = performance.now()
+  end()
+  ms += performance.now() - started
+  process.stdout.write(`${label.padEnd(34)} ${(count / (ms / 1000)).toFixed(0).padStart(9)} events/s  (${count} events, ${(ms / 1000).toFixed(2)} s of processing)\n`)
+}
+
+function heapPerOpen(n: number): number {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (!gc) throw new Error('run with node --expose-gc')
+  const events = Array.from({ length: n }, (_, i): CanonicalEvent => ({
+    ...base(i * 10, `open-customer-${String(i).padStart(7, '0')}`),
+    kind: 'message.in', message_id: `wamid.open${i}`, message_type: 'text', reply_id: null, context_id: null, digit: null, sentiment: 0, errors: [],
+  }))
+  gc()
+  const before = process.memoryUsage().heapUsed
+  const engine = createEngine(config)
+  for (const e of events) engine.apply(e)
+  gc()
+  const after = process.memoryUsage().heapUsed
+  if (engine.view.convs.size !== n) throw new Error('not all conversations are open')
+  return after - before
+}
+
+const N = Number(process.env.BENCH_CONVERSATIONS ?? 100_000)
+process.stdout.write(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; one core (single thread)\n\n`)
+// Warm-up so the JIT has seen every path; ids differ so nothing is deduplicated away.
+{
+  const warm = createEngine(config)
+  for (const chunk of chunks(20_000)) for (const e of chunk) warm.apply(e)
+}
+const engine = createEngine(config)
+let drained = 0
+// Effects are handed to sinks in batches, as the shell does.
+throughput(N, 'core (engine.apply)', (e) => {
+  engine.apply(e)
+  if (++drained % 1000 === 0) engine.drainEffects()
+}, () => engine.advance(T0 + N * 150 + 8 * 86_400_000))
+const pipeline = createKpiPipeline(config, 5_000)
+let k = 0
+throughput(N, 'reorder buffer + core', (e) => {
+  pipeline.push(e)
+  if (++k % 64 === 0) {
+    pipeline.catchUp()
+    pipeline.engine.drainEffects()
+  }
+}, () => pipeline.finish())
+const heap = heapPerOpen(100_000)
+process.stdout.write(`heap per 100,000 open conversations  ${(heap / 2 ** 20).toFixed(1)} MB (${(heap / 100_000).toFixed(0)} bytes each, dedup ids and timers included)\n`)
