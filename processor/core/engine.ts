@@ -30,8 +30,16 @@ export function createEngine(config: Config) {
   for (const [line, lc] of Object.entries(config.lines)) if (lc.business_hours) calendars.set(line, compileCalendar(lc.business_hours))
 
   const convs = new Map<string, Conversation>()
-  /** Resolved conversations compacted out of `convs`, awaiting their FCR verdict. */
-  const fcrWatch = new Map<string, { id: string; resolvedAt: number; eligible: boolean }>()
+  /**
+   * Resolved conversations out of `convs` (compacted, or followed by a new one) whose FCR verdict
+   * waits for the end of repeat_window (KPIS.md: pending until the window has passed).
+   */
+  const fcrWatch = new Map<string, Array<{ id: string; resolvedAt: number; eligible: boolean }>>()
+  const watch = (key: string, w: { id: string; resolvedAt: number; eligible: boolean }) => {
+    const list = fcrWatch.get(key)
+    if (list) list.push(w)
+    else fcrWatch.set(key, [w])
+  }
   const timers = new TimerQueue()
   const dedup = new Dedup(config.processing.dedup_days)
   const agents = new Agents(config.default_team, config.agents.default_capacity)
@@ -122,10 +130,11 @@ export function createEngine(config: Config) {
     if (!quiet.has(c.key)) scheduleQuiet(c)
   }
   const quiet = new Set<string>()
-  function scheduleQuiet(c: Conversation) {
+  function scheduleQuiet(c: Conversation, now = clock) {
     const windowCloses = c.lastCustomerAt + th.service_window * S
     const inactive = c.lastMessageAt + th.inactivity_close * S
-    const missedPending = !c.missed && windowCloses <= inactive
+    // Always strictly later than now for the window, so a timer never re-arms itself in place.
+    const missedPending = !c.missed && windowCloses > now && windowCloses <= inactive
     const at = missedPending ? windowCloses : inactive
     timers.push({ at, kind: missedPending ? TimerKind.ServiceWindow : TimerKind.Inactivity, key: c.key, ref: 0 })
     quiet.add(c.key)
@@ -150,14 +159,13 @@ export function createEngine(config: Config) {
 
   const fcrEligible = (c: Conversation) => !c.reopened && !c.severalWriters
 
-  /** A new conversation within repeat_window of the previous resolution: that one is not FCR. */
+  /**
+   * A new conversation within repeat_window of a resolution makes that one not FCR; the verdict
+   * still falls when the window ends. The previous conversation leaves `convs` for the watch list.
+   */
   function decideRepeat(key: string, prev: Conversation | null, at: number) {
-    if (prev?.fcrPending && at - prev.resolvedAt! <= th.repeat_window * S) decideFcr(prev, false)
-    const watched = fcrWatch.get(key)
-    if (watched && at - watched.resolvedAt <= th.repeat_window * S) {
-      fcrWatch.delete(key)
-      decideFcr(watched, false)
-    }
+    for (const w of fcrWatch.get(key) ?? []) if (at - w.resolvedAt <= th.repeat_window * S) w.eligible = false
+    if (prev?.fcrPending) watch(key, { id: conversationId(prev), resolvedAt: prev.resolvedAt!, eligible: fcrEligible(prev) && at - prev.resolvedAt! > th.repeat_window * S })
   }
 
   function decideFcr(target: Conversation | { id: string }, fcr: boolean) {
@@ -441,22 +449,24 @@ export function createEngine(config: Config) {
           resolve(c, t.at, 'timeout')
           return
         }
-        scheduleQuiet(c)
+        scheduleQuiet(c, t.at)
         return
       }
       case TimerKind.FcrFinal: {
         if (c && c.fcrPending && c.resolvedAt === t.ref) decideFcr(c, fcrEligible(c))
-        const w = fcrWatch.get(t.key)
-        if (w && w.resolvedAt === t.ref) {
-          fcrWatch.delete(t.key)
-          decideFcr(w, w.eligible)
+        const list = fcrWatch.get(t.key)
+        const i = list?.findIndex((w) => w.resolvedAt === t.ref) ?? -1
+        if (list && i >= 0) {
+          const [w] = list.splice(i, 1)
+          if (list.length === 0) fcrWatch.delete(t.key)
+          decideFcr(w!, w!.eligible)
         }
         return
       }
       case TimerKind.Compact:
         if (c && !c.open && c.resolvedAt === t.ref) {
           // Nothing can reopen it or answer its survey now; only its FCR verdict may be pending.
-          if (c.fcrPending) fcrWatch.set(t.key, { id: conversationId(c), resolvedAt: c.resolvedAt, eligible: fcrEligible(c) })
+          if (c.fcrPending) watch(t.key, { id: conversationId(c), resolvedAt: c.resolvedAt, eligible: fcrEligible(c) })
           convs.delete(t.key)
         }
         return

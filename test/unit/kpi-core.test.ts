@@ -40,8 +40,11 @@ t.test('reopen within the window, and a new conversation after it', async (t) =>
   t.equal(within.fcr.pending, 0, 'an open conversation has no FCR verdict')
   const after = run([ev.in(0), ev.out(30, 'agent'), ev.resolved(60), ev.in(60 + DAY + 1)]).s
   t.match(after.conversations, { opened: 2, reopened: 0 })
-  // The first was resolved at 60 s; the customer came back within 7 days: not FCR, decided.
-  t.match(after.fcr, { final: 1, fcr: 0, pending: 0 })
+  // The first was resolved at 60 s; the verdict stays pending until its 7-day window has passed …
+  t.match(after.fcr, { final: 0, fcr: 0, pending: 1 })
+  // … and then it is not FCR: the customer came back within the window.
+  const later = run([ev.in(0), ev.out(30, 'agent'), ev.resolved(60), ev.in(60 + DAY + 1)], 60 + 7 * DAY + 1).s
+  t.match(later.fcr, { final: 1, fcr: 0, pending: 0 })
 })
 
 t.test('two agents in one conversation is not FCR; NRT per waiting period', async (t) => {
@@ -51,8 +54,8 @@ t.test('two agents in one conversation is not FCR; NRT per waiting period', asyn
 })
 
 t.test('repeat contact on day 6 is not FCR, on day 8 it is', async (t) => {
-  const day6 = run([ev.in(0), ev.out(10, 'agent'), ev.resolved(20), ev.in(20 + 6 * DAY)]).s
-  t.match(day6.fcr, { final: 1, fcr: 0 })
+  const day6 = run([ev.in(0), ev.out(10, 'agent'), ev.resolved(20), ev.in(20 + 6 * DAY)], 20 + 7 * DAY + 1).s
+  t.match(day6.fcr, { final: 1, fcr: 0, pending: 0 })
   const day8 = run([ev.in(0), ev.out(10, 'agent'), ev.resolved(20), ev.in(20 + 8 * DAY)]).s
   // The verdict fell at 20 s + 7 days (FCR); the day-8 contact opened a new conversation.
   t.match(day8.fcr, { final: 1, fcr: 1, pending: 0 })
