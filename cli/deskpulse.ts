@@ -4,6 +4,7 @@ import cluster from 'node:cluster'
 import { loadEnv, EnvError } from '../schemas/env.js'
 import { loadConfig, ConfigError } from '../schemas/config.js'
 import { registerReplay } from './replay-command.js'
+import { registerSimulate } from './simulate/command.js'
 import { ReplayError } from '../processor/replay.js'
 import { createLogger } from './logger.js'
 import { runEngine, StartupError, type EngineParts } from './engine.js'
@@ -88,11 +89,6 @@ program
   })
 
 registerReplay(program)
-try {
-  const { registerSimulate } = await import('./simulate/command.js')
-  registerSimulate(program)
-} catch (err) {
-  if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err
-}
+registerSimulate(program)
 
 await program.parseAsync().catch(fail)

@@ -9,9 +9,20 @@ export class Dedup {
   private newestDay = -Infinity
   constructor(private readonly days: number) {}
 
-  /** True the first time an id is seen. A duplicate carries the same event time, so only its day's bucket is looked at. */
+  /** Events too old to be told from duplicates, dropped. */
+  tooOld = 0
+
+  /**
+   * True the first time an id is seen. A duplicate carries the same event time, so only its
+   * day's bucket is looked at. An event older than the buckets kept cannot be told from a
+   * duplicate: it is refused (and counted), like a stream processor's allowed lateness.
+   */
   firstSeen(id: string, atMs: number): boolean {
     const day = Math.floor(atMs / DAY)
+    if (day <= this.newestDay - this.days) {
+      this.tooOld++
+      return false
+    }
     let set = this.buckets.get(day)
     if (set?.has(id)) return false
     if (!set) {

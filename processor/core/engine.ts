@@ -14,6 +14,7 @@ import { DeliveryTracker } from './delivery.js'
 import { TimingStat, RollingTiming } from './timing.js'
 import { newConversation, stateOf, conversationId, CategorySource, type Conversation } from './state.js'
 import type { Effect } from './effects.js'
+import { TIMELESS } from './reorder.js'
 
 const S = 1000
 const CSAT_REPLY = /^csat_([1-5])$/
@@ -487,7 +488,7 @@ export function createEngine(config: Config) {
     /** Applies one event (in event-time order; a late one is applied as it comes). */
     apply(e: CanonicalEvent, atMs = Date.parse(e.at)): boolean {
       if (!dedup.firstSeen(e.id, atMs)) return false
-      advance(atMs)
+      if (!TIMELESS.has(e.kind)) advance(atMs)
       onEvent(e, atMs)
       return true
     },

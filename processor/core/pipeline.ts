@@ -11,6 +11,8 @@ import { summarise } from './summary.js'
 export function createKpiPipeline(config: Config, latenessMs: number) {
   const engine: Engine = createEngine(config)
   const buffer = new ReorderBuffer(latenessMs)
+  /** The latest event time of any kind: a replay's default `until`. */
+  let lastAt = -Infinity
 
   function releaseUpTo(t: number) {
     for (const { event, atMs } of buffer.release(t)) engine.apply(event, atMs)
@@ -20,6 +22,8 @@ export function createKpiPipeline(config: Config, latenessMs: number) {
   return {
     engine,
     push(event: CanonicalEvent) {
+      const at = Date.parse(event.at)
+      if (at > lastAt) lastAt = at
       buffer.push(event)
     },
     /** Event time drives the clock: up to the buffer's watermark. */
@@ -36,7 +40,7 @@ export function createKpiPipeline(config: Config, latenessMs: number) {
         if (until !== undefined && atMs > until) break
         engine.apply(event, atMs)
       }
-      const end = until ?? (Number.isFinite(engine.clock) ? engine.clock : Date.now())
+      const end = until ?? (Number.isFinite(lastAt) ? Math.max(lastAt, engine.clock) : Date.now())
       engine.advance(end)
       return end
     },

@@ -15,6 +15,9 @@ const KIND_RANK: Record<EventKind, number> = {
   'whatsapp.error': 10,
 }
 
+/** Kinds whose effect does not depend on order: they neither move the watermark nor the clock. */
+export const TIMELESS: ReadonlySet<EventKind> = new Set(['message.status', 'whatsapp.update', 'whatsapp.error'])
+
 export interface Timed {
   atMs: number
   event: CanonicalEvent
@@ -51,7 +54,9 @@ export class ReorderBuffer {
 
   push(event: CanonicalEvent): void {
     const t: Timed = { atMs: Date.parse(event.at), event }
-    if (t.atMs > this.maxAt) this.maxAt = t.atMs
+    // Statuses do not move the watermark: the core takes them in any order, and a status read
+    // early (a `read` ahead of its `delivered`) must not make everything else late.
+    if (t.atMs > this.maxAt && !TIMELESS.has(event.kind)) this.maxAt = t.atMs
     const items = this.items
     let i = items.length
     while (i > this.head && before(t, items[i - 1]!)) i--

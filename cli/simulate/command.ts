@@ -1,0 +1,82 @@
+/**
+ * `deskpulse simulate --seed N --conversations N [--start DATE] --out FILE [--truth FILE]` writes a
+ * replay file (and the summary the engine must report for it); `--target URL --rate N` sends the
+ * same lines, signed, to a running ingest.
+ */
+import { InvalidArgumentError, type Command } from 'commander'
+import { writeFileSync } from 'node:fs'
+import { DEFAULT_START } from './model.js'
+import { simulate } from './index.js'
+import { sendLines } from './send.js'
+
+interface SimulateFlags {
+  seed: number
+  conversations: number
+  start: string
+  out?: string
+  truth?: string
+  target?: string
+  rate: number
+}
+
+function wholeNumber(flag: string, min: number, max = 2 ** 31 - 1) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${flag} must be a whole number from ${min} to ${max}.`)
+    return n
+  }
+}
+
+function positive(value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--rate must be a positive number.')
+  return n
+}
+
+function fail(message: string): never {
+  process.stderr.write(`deskpulse simulate: ${message}\n`)
+  process.exit(1)
+}
+
+export function registerSimulate(program: Command): void {
+  program
+    .command('simulate')
+    .description('generate a seeded day of realistic WhatsApp helpdesk traffic: write it as a replay file, or send it to a running ingest')
+    .option('--seed <n>', 'random seed: the same seed gives the same file', wholeNumber('--seed', 0), 1)
+    .option('--conversations <n>', 'conversations opened on the simulated day', wholeNumber('--conversations', 1), 2000)
+    .option('--start <date>', 'the simulated day, in Europe/Rome', DEFAULT_START)
+    .option('--out <file>', 'write the replay file (JSONL: {"webhook": …} or {"event": …} per line)')
+    .option('--truth <file>', 'write the ground-truth summary the engine must report (JSON)')
+    .option('--target <url>', 'send each line to a running ingest at this base URL instead')
+    .option('--rate <n>', 'requests per second with --target', positive, 200)
+    .action(async (flags: SimulateFlags) => {
+      if (!flags.out && !flags.target && !flags.truth) fail('give --out FILE, --truth FILE or --target URL')
+      let sim: ReturnType<typeof simulate>
+      try {
+        sim = simulate({ seed: flags.seed, conversations: flags.conversations, start: flags.start })
+      } catch (err) {
+        fail((err as Error).message)
+      }
+      const { lines, truth, stats } = sim
+      const what = `${lines.length} lines (${stats.webhooks} webhooks, ${stats.events} events, ${stats.duplicates} retried copies), ${truth.conversations.opened} conversations, until ${truth.until}`
+      if (flags.out) {
+        writeFileSync(flags.out, `${lines.join('\n')}\n`)
+        process.stdout.write(`wrote ${flags.out}: ${what}\n`)
+      }
+      if (flags.truth) {
+        writeFileSync(flags.truth, `${JSON.stringify(truth, null, 2)}\n`)
+        process.stdout.write(`wrote ${flags.truth}: ground-truth summary (seed ${flags.seed})\n`)
+      }
+      if (!flags.target) return
+      const appSecret = process.env.WHATSAPP_APP_SECRET?.split(',')[0]?.trim()
+      const apiToken = process.env.DESKPULSE_API_TOKEN?.trim()
+      if (!appSecret) fail('--target needs WHATSAPP_APP_SECRET to sign the webhooks')
+      if (!apiToken) fail('--target needs DESKPULSE_API_TOKEN for /v1/events')
+      const r = await sendLines(lines, { target: flags.target, rate: flags.rate, appSecret, apiToken, progress: process.stderr.isTTY === true })
+      process.stdout.write(
+        `sent ${r.lines} lines to ${flags.target} in ${r.seconds.toFixed(1)} s (${r.webhooks} webhooks, ${r.events} events): ` +
+          `${r.accepted} accepted, ${r.rejected} rejected, ${r.failed} failed after retries, ${r.retries} retries\n`,
+      )
+      if (r.rejected > 0 || r.failed > 0) process.exitCode = 1
+    })
+}
