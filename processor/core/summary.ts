@@ -9,7 +9,7 @@ const round = (x: number | null, digits = 3) => (x === null ? null : Math.round(
  * point-in-time figures (backlog, oldest waiting) at `until`, which the clock must have reached.
  */
 export function summarise(engine: Engine, until: number) {
-  const { convs, totals, timing, config, agents, delivery } = engine.view
+  const { convs, totals, timing, config, agents, delivery, rolling } = engine.view
   const backlog = { bot: 0, unassigned: 0, awaiting_agent: 0, awaiting_customer: 0 }
   let open = 0
   let oldestWaiting: number | null = null
@@ -58,6 +58,17 @@ export function summarise(engine: Engine, until: number) {
     fcr_percent: totals.fcrFinal ? round((100 * totals.fcrYes) / totals.fcrFinal) : null,
     delivery: { ...delivery.counts, failures_by_code: Object.fromEntries([...delivery.failuresByCode].sort((a, b) => a[0] - b[0])) },
     agents: agents.report(until),
+    // Rolling windows of event time ending at `until` (whole minutes), for live views.
+    windows: Object.fromEntries(
+      ([['5m', 5], ['1h', 60], ['24h', 1440]] as const).map(([name, minutes]) => [
+        name,
+        {
+          first_response_seconds: rolling.frt.window(until, minutes * 60_000).toJSON(),
+          next_response_seconds: rolling.nrt.window(until, minutes * 60_000).toJSON(),
+          resolution_seconds: rolling.resolution.window(until, minutes * 60_000).toJSON(),
+        },
+      ]),
+    ),
   }
   return summary
 }

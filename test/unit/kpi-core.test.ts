@@ -184,3 +184,16 @@ t.test('duplicates change nothing; order within the lateness changes nothing', a
   t.same(run([events[4]!, ...events.slice(0, 4), ...events.slice(5), events[0]!]).s, base, 'the 50 s reply before the four earlier events, and a retry at the end')
   t.same(run([events[1]!, events[0]!, events[3]!, events[2]!, ...events.slice(4)]).s, base, 'neighbours swapped')
 })
+
+t.test('rolling windows hold the samples of the last 5 minutes, hour and day', async (t) => {
+  // FRTs of 10 s (at 0–10 s), 20 s (at 2 h) and 30 s (at 2 h 58 min); the summary at 3 h.
+  const { s } = run([
+    ev.in(0, { c: 'a' }), ev.out(10, 'agent', { c: 'a' }),
+    ev.in(7200, { c: 'b' }), ev.out(7220, 'agent', { c: 'b' }),
+    ev.in(10650, { c: 'c' }), ev.out(10680, 'agent', { c: 'c' }),
+  ], 10800)
+  const w = s.windows as Record<string, { first_response_seconds: { count: number; mean: number } }>
+  t.match(w['5m']!.first_response_seconds, { count: 1, mean: 30 })
+  t.match(w['1h']!.first_response_seconds, { count: 1, mean: 30 })
+  t.match(w['24h']!.first_response_seconds, { count: 3, mean: 20 })
+})
