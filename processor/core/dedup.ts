@@ -1,3 +1,5 @@
+import { FingerprintMap } from './fingerprints.js'
+
 const DAY = 86_400_000
 
 /**
@@ -5,12 +7,12 @@ const DAY = 86_400_000
  * later, changes nothing). WhatsApp retries for up to 7 days; the default keeps 8.
  */
 export class Dedup {
-  private buckets = new Map<number, Set<string>>()
+  private buckets = new Map<number, FingerprintMap>()
   private newestDay = -Infinity
-  constructor(private readonly days: number) {}
-
   /** Events too old to be told from duplicates, dropped. */
   tooOld = 0
+
+  constructor(private readonly days: number) {}
 
   /**
    * True the first time an id is seen. A duplicate carries the same event time, so only its
@@ -24,16 +26,14 @@ export class Dedup {
       return false
     }
     let set = this.buckets.get(day)
-    if (set?.has(id)) return false
     if (!set) {
-      set = new Set()
+      set = new FingerprintMap()
       this.buckets.set(day, set)
       if (day > this.newestDay) {
         this.newestDay = day
         for (const d of this.buckets.keys()) if (d <= day - this.days) this.buckets.delete(d)
       }
     }
-    set.add(id)
-    return true
+    return set.set(id, 1) === -1
   }
 }

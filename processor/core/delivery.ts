@@ -1,62 +1,78 @@
 import type { SenderKind } from '../../schemas/events.js'
+import { FingerprintMap } from './fingerprints.js'
 
 /** Furthest status reached, never downgraded (KPIS.md "Delivery health"). */
 const RANK: Record<string, number> = { sent: 1, delivered: 2, read: 3, played: 4 }
-const FAILED = -1
-const NAMES = ['', 'sent', 'delivered', 'read', 'played'] as const
+const FAILED = 7
+const NAMES = ['', 'sent', 'delivered', 'read', 'played', '', '', 'failed'] as const
+const SENDERS: readonly (SenderKind | null)[] = [null, 'customer', 'agent', 'bot', 'automation', 'app']
+/** How long a generation of entries lives; entries live one to two of them. */
+const GENERATION_MS = 36 * 3_600_000
 
-interface Delivery {
-  rank: number
-  sender: SenderKind | null
-  at: number
-}
-
-/** Delivery status of each business message, kept for `keepMs` after its last change. */
+/**
+ * Delivery status of each business message: rank (low 3 bits) and sender kind (next 3 bits)
+ * packed per message id in two generations of fingerprint maps, so statuses for messages up to
+ * 1.5–3 days old are still placed, without an object per message.
+ */
 export class DeliveryTracker {
-  private byMessage = new Map<string, Delivery>()
+  private current = new FingerprintMap()
+  private previous = new FingerprintMap()
+  private generationStart = -Infinity
   readonly counts = { sent: 0, delivered: 0, read: 0, played: 0, failed: 0 }
   readonly failuresByCode = new Map<number, number>()
-  private lastPrune = 0
+  readonly bySender = new Map<SenderKind, { sent: number; delivered: number; read: number; played: number; failed: number }>()
 
-  constructor(private readonly keepMs: number) {}
+  private rotate(at: number) {
+    if (at - this.generationStart < GENERATION_MS) return
+    this.previous = this.current
+    this.current = new FingerprintMap()
+    this.generationStart = at
+  }
+
+  private lookup(id: string): number {
+    const v = this.current.get(id)
+    return v !== -1 ? v : this.previous.get(id)
+  }
 
   /** A business message with an id (API message.sent or an echo). */
   sent(messageId: string, sender: SenderKind, at: number): void {
-    const d = this.byMessage.get(messageId)
-    if (d) d.sender = sender
-    else this.byMessage.set(messageId, { rank: 0, sender, at })
+    this.rotate(at)
+    const v = this.lookup(messageId)
+    const rank = v === -1 ? 0 : v & 7
+    const code = SENDERS.indexOf(sender)
+    this.current.set(messageId, rank | (code << 3))
+    // A status that came first is attributed now that the sender is known.
+    if (v !== -1 && (v >> 3) === 0 && rank !== 0) this.moveSender(sender, rank, +1)
   }
 
   /** Applies a status; returns the status counted when it moved the message forward. */
   status(messageId: string, status: string, errorCodes: number[], at: number): string | null {
-    let d = this.byMessage.get(messageId)
-    if (!d) {
-      // A status before its message: remember it; the message fills in the sender later.
-      d = { rank: 0, sender: null, at }
-      this.byMessage.set(messageId, d)
-    }
+    this.rotate(at)
     const rank = status === 'failed' ? FAILED : RANK[status]
     if (rank === undefined) return null
+    const v = this.lookup(messageId)
+    const had = v === -1 ? 0 : v & 7
+    const sender = v === -1 ? null : SENDERS[v >> 3]!
     // Failure counts only before delivery; after it, nothing can fail the message.
-    const forward = rank === FAILED ? d.rank >= 0 && d.rank <= RANK.sent! : d.rank !== FAILED && rank > d.rank
+    const forward = rank === FAILED ? had <= RANK.sent! : had !== FAILED && rank > had
     if (!forward) return null
-    this.move(d.rank, -1)
-    this.move(rank, +1)
-    d.rank = rank
-    d.at = at
+    if (had) this.counts[NAMES[had] as keyof typeof this.counts]--
+    this.counts[NAMES[rank] as keyof typeof this.counts]++
+    if (sender) {
+      if (had) this.moveSender(sender, had, -1)
+      this.moveSender(sender, rank, +1)
+    }
+    this.current.set(messageId, rank | ((v === -1 ? 0 : v >> 3) << 3))
     if (rank === FAILED) for (const code of errorCodes.length ? errorCodes : [0]) this.failuresByCode.set(code, (this.failuresByCode.get(code) ?? 0) + 1)
-    this.prune(at)
     return status
   }
 
-  private move(rank: number, by: number): void {
-    const name = rank === FAILED ? 'failed' : NAMES[rank]
-    if (name) this.counts[name] += by
-  }
-
-  private prune(now: number): void {
-    if (now - this.lastPrune < 3_600_000) return
-    this.lastPrune = now
-    for (const [id, d] of this.byMessage) if (now - d.at > this.keepMs) this.byMessage.delete(id)
+  private moveSender(sender: SenderKind, rank: number, by: number) {
+    let c = this.bySender.get(sender)
+    if (!c) {
+      c = { sent: 0, delivered: 0, read: 0, played: 0, failed: 0 }
+      this.bySender.set(sender, c)
+    }
+    c[NAMES[rank] as keyof typeof c] += by
   }
 }

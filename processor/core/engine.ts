@@ -44,7 +44,7 @@ export function createEngine(config: Config) {
   const timers = new TimerQueue()
   const dedup = new Dedup(config.processing.dedup_days)
   const agents = new Agents(config.default_team, config.agents.default_capacity)
-  const delivery = new DeliveryTracker(3 * 86_400 * S)
+  const delivery = new DeliveryTracker()
   /** Human messages to a customer with no open conversation, for replies stamped early. */
   const earlyReplies = new Map<string, { at: number; writer: string }>()
   let effects: Effect[] = []
@@ -76,12 +76,15 @@ export function createEngine(config: Config) {
   }
 
   // ——— escalation (KPIS.md "The five-minute rule") ———
-  function limitsOf(c: Conversation): { warn: number; breach: number } {
+  /** When the current waiting period warns and breaches (into `limits`: no allocation per event). */
+  const limits = { warn: 0, breach: 0 }
+  function limitsOf(c: Conversation): typeof limits {
     const limit = c.waitingNegative ? th.escalate_after_negative : th.escalate_after
     const start = c.waitingSince!
     const cal = th.escalate_outside_hours ? undefined : calendars.get(c.line)
-    if (!cal) return { warn: start + (limit - th.warn_before) * S, breach: start + limit * S }
-    return { warn: addBusinessSeconds(cal, start, limit - th.warn_before), breach: addBusinessSeconds(cal, start, limit) }
+    limits.warn = cal ? addBusinessSeconds(cal, start, limit - th.warn_before) : start + (limit - th.warn_before) * S
+    limits.breach = cal ? addBusinessSeconds(cal, start, limit) : start + limit * S
+    return limits
   }
 
   /** One escalation timer at a time (the warning, then the breach): fewer timers per chat. */

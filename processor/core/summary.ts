@@ -56,7 +56,11 @@ export function summarise(engine: Engine, until: number) {
     bot_first_response_seconds: timing.botFirst.toJSON(),
     csat_distribution: Object.fromEntries([1, 2, 3, 4, 5].map((s) => [s, totals.csat[s]])),
     fcr_percent: totals.fcrFinal ? round((100 * totals.fcrYes) / totals.fcrFinal) : null,
-    delivery: { ...delivery.counts, failures_by_code: Object.fromEntries([...delivery.failuresByCode].sort((a, b) => a[0] - b[0])) },
+    delivery: {
+      ...delivery.counts,
+      failures_by_code: Object.fromEntries([...delivery.failuresByCode].sort((a, b) => a[0] - b[0])),
+      by_sender_kind: Object.fromEntries(delivery.bySender),
+    },
     agents: agents.report(until),
     // Rolling windows of event time ending at `until` (whole minutes), for live views.
     windows: Object.fromEntries(
