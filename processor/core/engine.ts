@@ -60,6 +60,16 @@ export function createEngine(config: Config) {
     assignment: new TimingStat(), resolution: new TimingStat(), fullResolution: new TimingStat(), botFirst: new TimingStat(),
   }
   const rolling = { frt: new RollingTiming(), nrt: new RollingTiming(), resolution: new RollingTiming() }
+  /** Per agent (KPIS.md "Agents"): conversations handled, FRT, NRT, resolutions, CSAT. */
+  const perAgent = new Map<string, { conversations: number; frt: TimingStat; nrt: TimingStat; resolutions: number; csat: number[] }>()
+  const agentStats = (id: string) => {
+    let a = perAgent.get(id)
+    if (!a) {
+      a = { conversations: 0, frt: new TimingStat(), nrt: new TimingStat(), resolutions: 0, csat: [0, 0, 0, 0, 0, 0] }
+      perAgent.set(id, a)
+    }
+    return a
+  }
 
   const emit = (e: Effect) => effects.push(e)
   /** Conversations changed since the sinks last looked: a set, so a busy chat costs nothing more. */
@@ -206,6 +216,7 @@ export function createEngine(config: Config) {
       timers.push({ at: at + th.repeat_window * S, kind: TimerKind.FcrFinal, key: c.key, ref: at })
     }
     timers.push({ at: at + Math.max(th.reopen_window, th.csat_window) * S, kind: TimerKind.Compact, key: c.key, ref: at })
+    if (by !== 'timeout' && c.agent) agentStats(c.agent).resolutions++
     emit({ type: 'resolved', conversation: conversationId(c), line: c.line, team: c.team, by, at })
     recount(c, at)
     changed(c)
@@ -274,6 +285,12 @@ export function createEngine(config: Config) {
   function setCsat(c: Conversation, score: number) {
     if (c.csat !== null) totals.csat[c.csat]!--
     totals.csat[score]!++
+    // Credited to the conversation's last assigned agent (KPIS.md "Outcomes").
+    if (c.agent) {
+      const a = agentStats(c.agent).csat
+      if (c.csat !== null) a[c.csat]!--
+      a[score]!++
+    }
     c.csat = score
     emit({ type: 'csat', conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, score })
     changed(c)
@@ -333,6 +350,7 @@ export function createEngine(config: Config) {
       timing.frt.add(secs)
       rolling.frt.add(at, secs)
       if (secs <= th.frt_target) totals.frtWithinTarget++
+      if (writer !== 'app') agentStats(writer).frt.add(secs)
       const cal = calendars.get(c.line)
       if (cal) timing.frtBusiness.add(businessSeconds(cal, start, Math.max(start, at)) )
       sample('frt', c, secs, at)
@@ -340,6 +358,7 @@ export function createEngine(config: Config) {
       const secs = Math.max(0, (at - c.waitingSince) / S)
       timing.nrt.add(secs)
       rolling.nrt.add(at, secs)
+      if (writer !== 'app') agentStats(writer).nrt.add(secs)
       const cal = calendars.get(c.line)
       if (cal) timing.nrtBusiness.add(businessSeconds(cal, c.waitingSince, Math.max(c.waitingSince, at)))
       sample('nrt', c, secs, at)
@@ -352,6 +371,7 @@ export function createEngine(config: Config) {
   function onAssigned(e: Extract<CanonicalEvent, { kind: 'conversation.assigned' }>, at: number) {
     const c = convs.get(`${e.line}|${e.customer}`)
     if (!c) return
+    if (c.agent !== e.agent_id) agentStats(e.agent_id).conversations++
     c.agent = e.agent_id
     c.team = e.team ?? agents.byId.get(e.agent_id)?.team ?? c.team
     if (c.firstAssignedAt === null) {
@@ -512,6 +532,6 @@ export function createEngine(config: Config) {
       return out
     },
     /** Read-only views for the summary, metrics and wallboard. */
-    view: { convs, fcrWatch, agents, delivery, totals, timing, rolling, config, calendars, timers },
+    view: { convs, fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers },
   }
 }

@@ -1,4 +1,4 @@
-import type { Summary } from '../../schemas/summary.js'
+import { emptyTiming, type Summary } from '../../schemas/summary.js'
 import type { Engine } from './engine.js'
 import { stateOf } from './state.js'
 
@@ -9,7 +9,7 @@ const round = (x: number | null, digits = 3) => (x === null ? null : Math.round(
  * point-in-time figures (backlog, oldest waiting) at `until`, which the clock must have reached.
  */
 export function summarise(engine: Engine, until: number) {
-  const { convs, totals, timing, config, agents, delivery, rolling } = engine.view
+  const { convs, totals, timing, config, agents, perAgent, delivery, rolling } = engine.view
   const backlog = { bot: 0, unassigned: 0, awaiting_agent: 0, awaiting_customer: 0 }
   let open = 0
   let oldestWaiting: number | null = null
@@ -61,7 +61,18 @@ export function summarise(engine: Engine, until: number) {
       failures_by_code: Object.fromEntries([...delivery.failuresByCode].sort((a, b) => a[0] - b[0])),
       by_sender_kind: Object.fromEntries(delivery.bySender),
     },
-    agents: agents.report(until),
+    agents: agents.report(until).map((a) => {
+      const k = perAgent.get(a.agent)
+      const responses = k ? k.csat.reduce((x, y) => x + y, 0) : 0
+      return {
+        ...a,
+        conversations: k?.conversations ?? 0,
+        first_response_seconds: k ? k.frt.toJSON() : emptyTiming(),
+        next_response_seconds: k ? k.nrt.toJSON() : emptyTiming(),
+        resolutions: k?.resolutions ?? 0,
+        csat: { responses, percent: responses ? round((100 * (k!.csat[4]! + k!.csat[5]!)) / responses) : null },
+      }
+    }),
     // Rolling windows of event time ending at `until` (whole minutes), for live views.
     windows: Object.fromEntries(
       ([['5m', 5], ['1h', 60], ['24h', 1440]] as const).map(([name, minutes]) => [

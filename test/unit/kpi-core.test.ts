@@ -197,3 +197,14 @@ t.test('rolling windows hold the samples of the last 5 minutes, hour and day', a
   t.match(w['1h']!.first_response_seconds, { count: 1, mean: 30 })
   t.match(w['24h']!.first_response_seconds, { count: 3, mean: 20 })
 })
+
+t.test('per agent: conversations, FRT, NRT, resolutions, CSAT of the last assigned agent', async (t) => {
+  const { s } = run([
+    ev.in(0, { c: 'p' }), ev.assigned(1, 'a', { c: 'p' }), ev.out(30, 'agent', { c: 'p', agent: 'a' }), ev.in(40, { c: 'p' }), ev.out(100, 'agent', { c: 'p', agent: 'a' }), ev.resolved(110, { c: 'p' }), ev.csat(120, 5, { c: 'p' }),
+    ev.in(0, { c: 'q' }), ev.assigned(2, 'a', { c: 'q' }), ev.assigned(3, 'b', { c: 'q' }), ev.out(50, 'agent', { c: 'q', agent: 'b' }), ev.resolved(60, { c: 'q' }), ev.csat(70, 2, { c: 'q' }),
+  ])
+  const by = Object.fromEntries((s.agents as { agent: string }[]).map((a) => [a.agent, a])) as Record<string, Record<string, unknown>>
+  // a: p (FRT 30, NRT 100 − 40 = 60, resolved, CSAT 5) and q (assigned, then moved to b).
+  t.match(by.a, { conversations: 2, first_response_seconds: { count: 1, mean: 30 }, next_response_seconds: { count: 1, mean: 60 }, resolutions: 1, csat: { responses: 1, percent: 100 } })
+  t.match(by.b, { conversations: 1, first_response_seconds: { count: 1, mean: 50 }, resolutions: 1, csat: { responses: 1, percent: 0 } })
+})
