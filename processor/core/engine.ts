@@ -54,6 +54,16 @@ export function createEngine(config: Config) {
     opened: 0, resolved: 0, reopened: 0, messagesIn: 0, messagesOut: 0, warnings: 0, breaches: 0,
     botConversations: 0, contained: 0, handoffs: 0, fcrFinal: 0, fcrYes: 0, fcrPending: 0, missed: 0,
     csat: [0, 0, 0, 0, 0, 0], frtWithinTarget: 0,
+    sentimentMessages: 0, sentimentSum: 0, negativeMessages: 0,
+  }
+  /** Conversations by request type (KPIS.md "Volume and mix"), following re-categorisation. */
+  const categories = new Map<string, number>()
+  function setCategory(c: Conversation, category: string, source: CategorySource) {
+    if (c.category === category && c.categorySource === source) return
+    if (c.category !== null) categories.set(c.category, (categories.get(c.category) ?? 1) - 1)
+    categories.set(category, (categories.get(category) ?? 0) + 1)
+    c.category = category
+    c.categorySource = source
   }
   const timing = {
     frt: new TimingStat(), frtBusiness: new TimingStat(), nrt: new TimingStat(), nrtBusiness: new TimingStat(),
@@ -262,6 +272,9 @@ export function createEngine(config: Config) {
       c.sentimentSum += e.sentiment
       c.sentimentCount++
       c.sentimentLast = e.sentiment
+      totals.sentimentMessages++
+      totals.sentimentSum += e.sentiment
+      if (e.sentiment < th.negative_below) totals.negativeMessages++
     }
     if (c.waitingSince !== null && c.breachedAt === null) {
       const negative = typeof e.sentiment === 'number' && e.sentiment < th.negative_below
@@ -271,13 +284,8 @@ export function createEngine(config: Config) {
       }
     }
     const menu = e.reply_id ? config.categories.menu[e.reply_id] : undefined
-    if (menu && c.categorySource < CategorySource.Menu) {
-      c.category = menu
-      c.categorySource = CategorySource.Menu
-    } else if (e.keyword_category && c.categorySource < CategorySource.Keyword) {
-      c.category = e.keyword_category
-      c.categorySource = CategorySource.Keyword
-    }
+    if (menu && c.categorySource < CategorySource.Menu) setCategory(c, menu, CategorySource.Menu)
+    else if (e.keyword_category && c.categorySource < CategorySource.Keyword) setCategory(c, e.keyword_category, CategorySource.Keyword)
     recount(c, at)
     changed(c)
   }
@@ -420,8 +428,7 @@ export function createEngine(config: Config) {
       case 'conversation.tagged': {
         const c = convs.get(`${e.line}|${e.customer}`)
         if (!c) return
-        c.category = e.category
-        c.categorySource = CategorySource.Tag
+        setCategory(c, e.category, CategorySource.Tag)
         changed(c)
         return
       }
@@ -532,6 +539,6 @@ export function createEngine(config: Config) {
       return out
     },
     /** Read-only views for the summary, metrics and wallboard. */
-    view: { convs, fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers },
+    view: { convs, fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers, categories },
   }
 }

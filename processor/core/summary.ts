@@ -9,7 +9,7 @@ const round = (x: number | null, digits = 3) => (x === null ? null : Math.round(
  * point-in-time figures (backlog, oldest waiting) at `until`, which the clock must have reached.
  */
 export function summarise(engine: Engine, until: number) {
-  const { convs, totals, timing, config, agents, perAgent, delivery, rolling } = engine.view
+  const { convs, totals, timing, config, agents, perAgent, delivery, rolling, categories } = engine.view
   const backlog = { bot: 0, unassigned: 0, awaiting_agent: 0, awaiting_customer: 0 }
   let open = 0
   let oldestWaiting: number | null = null
@@ -60,6 +60,13 @@ export function summarise(engine: Engine, until: number) {
       ...delivery.counts,
       failures_by_code: Object.fromEntries([...delivery.failuresByCode].sort((a, b) => a[0] - b[0])),
       by_sender_kind: Object.fromEntries(delivery.bySender),
+    },
+    // Conversations by request type; those never categorised are `uncategorised`.
+    categories: Object.fromEntries([...categories].filter(([, n]) => n > 0).concat([['uncategorised', totals.opened - [...categories.values()].reduce((a, b) => a + b, 0)]])),
+    sentiment: {
+      scored_messages: totals.sentimentMessages,
+      mean: totals.sentimentMessages ? round(totals.sentimentSum / totals.sentimentMessages) : null,
+      negative_messages: totals.negativeMessages,
     },
     agents: agents.report(until).map((a) => {
       const k = perAgent.get(a.agent)

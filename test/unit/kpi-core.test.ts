@@ -175,6 +175,15 @@ t.test('categories: tag beats menu beats keyword', async (t) => {
   t.equal(cat('c1'), 'billing')
   t.equal(cat('d'), 'delivery')
   t.equal(cat('t'), 'returns')
+  const summary = run([ev.in(0, { category: 'delivery' }), ev.in(5, { type: 'interactive', reply: 'menu_billing' }), ev.in(0, { c: 'd', category: 'delivery' }), ev.in(0, { c: 't', reply: 'menu_billing', type: 'interactive' }), ev.tagged(3, 'returns', { c: 't' }), ev.in(0, { c: 'u' })], undefined, config).s
+  // c1 went delivery → billing; d delivery; t billing → returns; u nothing.
+  t.same(summary.categories, { billing: 1, delivery: 1, returns: 1, uncategorised: 1 })
+})
+
+t.test('sentiment: messages scored, their mean, negative ones', async (t) => {
+  const { s } = run([ev.in(0, { sentiment: -0.8 }), ev.in(10, { sentiment: 0.4 }), ev.in(20), ev.in(30, { c: 'x', sentiment: -0.2 })])
+  // (−0.8 + 0.4 − 0.2) / 3 = −0.2; one below −0.25.
+  t.same(s.sentiment, { scored_messages: 3, mean: -0.2, negative_messages: 1 })
 })
 
 t.test('duplicates change nothing; order within the lateness changes nothing', async (t) => {
