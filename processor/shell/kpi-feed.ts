@@ -13,7 +13,7 @@ import { createKpiPipeline, type KpiPipeline } from '../core/pipeline.js'
  * the backlog's event time while catching up and wall time once caught up (KPIS.md), so a
  * catch-up after an outage raises no false breach for a reply still in the backlog.
  */
-export function createKpiFeed(nc: NatsConnection, config: Config, log: Logger, onApplied?: (p: KpiPipeline) => void) {
+export function createKpiFeed(nc: NatsConnection, config: Config, log: Logger, sink: (p: KpiPipeline) => void = discardEffects) {
   const pipeline = createKpiPipeline(config, config.processing.lateness_seconds * 1000)
   const decoder = new TextDecoder()
   let stopping = false
@@ -21,6 +21,7 @@ export function createKpiFeed(nc: NatsConnection, config: Config, log: Logger, o
   let current: { stop(): void } | undefined
   let ticker: NodeJS.Timeout | undefined
   let loop: Promise<void> | undefined
+  let sinceSink = 0
 
   async function run() {
     const js = jetstream(nc)
@@ -39,7 +40,10 @@ export function createKpiFeed(nc: NatsConnection, config: Config, log: Logger, o
           caughtUp = m.info.pending === 0
           if (caughtUp) pipeline.tick(Date.now())
           else pipeline.catchUp()
-          onApplied?.(pipeline)
+          if (++sinceSink >= 1_000) {
+            sinceSink = 0
+            sink(pipeline)
+          }
           if (stopping) break
         }
       } catch (err) {
@@ -58,10 +62,8 @@ export function createKpiFeed(nc: NatsConnection, config: Config, log: Logger, o
     start() {
       // Timers (breaches, warnings) fire on wall time while the stream is quiet.
       ticker = setInterval(() => {
-        if (caughtUp) {
-          pipeline.tick(Date.now())
-          onApplied?.(pipeline)
-        }
+        if (caughtUp) pipeline.tick(Date.now())
+        sink(pipeline)
       }, 1_000)
       loop = run()
     },
@@ -72,4 +74,10 @@ export function createKpiFeed(nc: NatsConnection, config: Config, log: Logger, o
       await loop
     },
   }
+}
+
+/** Until the effect sinks exist (metrics, Alertmanager, live feed), effects are dropped, not hoarded. */
+function discardEffects(p: KpiPipeline): void {
+  p.engine.drainEffects()
+  p.engine.drainChanged()
 }
