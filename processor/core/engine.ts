@@ -11,7 +11,7 @@ import { TimerQueue, TimerKind } from './timers.js'
 import { Dedup } from './dedup.js'
 import { Agents } from './agents.js'
 import { DeliveryTracker } from './delivery.js'
-import { TimingStat, RollingTiming } from './timing.js'
+import { TimingStat, RollingTiming, RollingCounts } from './timing.js'
 import { newConversation, stateOf, conversationId, CategorySource, type Conversation } from './state.js'
 import type { Effect } from './effects.js'
 import { TIMELESS } from './reorder.js'
@@ -69,7 +69,12 @@ export function createEngine(config: Config) {
     frt: new TimingStat(), frtBusiness: new TimingStat(), nrt: new TimingStat(), nrtBusiness: new TimingStat(),
     assignment: new TimingStat(), resolution: new TimingStat(), fullResolution: new TimingStat(), botFirst: new TimingStat(),
   }
-  const rolling = { frt: new RollingTiming(), nrt: new RollingTiming(), resolution: new RollingTiming() }
+  const rolling = {
+    frt: new RollingTiming(),
+    nrt: new RollingTiming(),
+    resolution: new RollingTiming(),
+    counts: new RollingCounts(['opened', 'resolved', 'messages_in', 'messages_out', 'frt_within_target', 'breaches'] as const),
+  }
   /** Per agent (KPIS.md "Agents"): conversations handled, FRT, NRT, resolutions, CSAT. */
   const perAgent = new Map<string, { conversations: number; frt: TimingStat; nrt: TimingStat; resolutions: number; csat: number[] }>()
   const agentStats = (id: string) => {
@@ -128,7 +133,10 @@ export function createEngine(config: Config) {
       if (at < firedAt) {
         // A late reply stamped before the alert's moment: it should never have fired.
         if (level === 'warning') totals.warnings--
-        else totals.breaches--
+        else {
+          totals.breaches--
+          rolling.counts.add(firedAt, 'breaches', -1)
+        }
         escalation(c, level, 'retract', firedAt)
       } else escalation(c, level, 'resolve', at)
     }
@@ -175,6 +183,7 @@ export function createEngine(config: Config) {
     const c = newConversation(key, e.line ?? '', lineTeam(config, e.line), at)
     convs.set(key, c)
     totals.opened++
+    rolling.counts.add(at, 'opened')
     emit({ type: 'opened', conversation: conversationId(c), line: c.line, at })
     startWaiting(c, at)
     touchMessage(c, at)
@@ -210,6 +219,7 @@ export function createEngine(config: Config) {
     c.resolvedBy = by
     if (c.firstResolvedAt === null) {
       totals.resolved++
+      rolling.counts.add(at, 'resolved')
       c.firstResolvedAt = at
       if (by !== 'timeout') {
         const secs = Math.max(0, (at - c.openedAt) / S)
@@ -235,6 +245,7 @@ export function createEngine(config: Config) {
   // ——— event handlers ———
   function onMessageIn(e: Extract<CanonicalEvent, { kind: 'message.in' }>, at: number) {
     totals.messagesIn++
+    rolling.counts.add(at, 'messages_in')
     const key = `${e.line}|${e.customer}`
     let c = convs.get(key)
     // CSAT answers (KPIS.md "Outcomes") never open or reopen anything.
@@ -306,6 +317,7 @@ export function createEngine(config: Config) {
 
   function onMessageOut(e: Extract<CanonicalEvent, { kind: 'message.out' }>, at: number) {
     totals.messagesOut++
+    rolling.counts.add(at, 'messages_out')
     if (e.message_id) delivery.sent(e.message_id, e.sender_kind, at)
     const key = `${e.line}|${e.customer}`
     const c = convs.get(key)
@@ -357,7 +369,10 @@ export function createEngine(config: Config) {
       c.frtSeconds = secs
       timing.frt.add(secs)
       rolling.frt.add(at, secs)
-      if (secs <= th.frt_target) totals.frtWithinTarget++
+      if (secs <= th.frt_target) {
+        totals.frtWithinTarget++
+        rolling.counts.add(at, 'frt_within_target')
+      }
       if (writer !== 'app') agentStats(writer).frt.add(secs)
       const cal = calendars.get(c.line)
       if (cal) timing.frtBusiness.add(businessSeconds(cal, start, Math.max(start, at)) )
@@ -462,6 +477,7 @@ export function createEngine(config: Config) {
         } else if (t.kind === TimerKind.Breach && c.breachedAt === null && breach === t.at) {
           c.breachedAt = t.at
           totals.breaches++
+          rolling.counts.add(t.at, 'breaches')
           escalation(c, 'breach', 'fire', t.at)
         }
         return

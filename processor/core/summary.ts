@@ -82,14 +82,23 @@ export function summarise(engine: Engine, until: number) {
     }),
     // Rolling windows of event time ending at `until` (whole minutes), for live views.
     windows: Object.fromEntries(
-      ([['5m', 5], ['1h', 60], ['24h', 1440]] as const).map(([name, minutes]) => [
-        name,
-        {
-          first_response_seconds: rolling.frt.window(until, minutes * 60_000).toJSON(),
-          next_response_seconds: rolling.nrt.window(until, minutes * 60_000).toJSON(),
-          resolution_seconds: rolling.resolution.window(until, minutes * 60_000).toJSON(),
-        },
-      ]),
+      ([['5m', 5], ['1h', 60], ['24h', 1440]] as const).map(([name, minutes]) => {
+        const frt = rolling.frt.window(until, minutes * 60_000)
+        const counts = rolling.counts.window(until, minutes * 60_000)
+        return [
+          name,
+          {
+            conversations_opened: counts.opened,
+            conversations_resolved: counts.resolved,
+            messages: { in: counts.messages_in, out: counts.messages_out },
+            breaches: counts.breaches,
+            first_response_seconds: frt.toJSON(),
+            service_level: frt.count ? round(counts.frt_within_target / frt.count, 4) : null,
+            next_response_seconds: rolling.nrt.window(until, minutes * 60_000).toJSON(),
+            resolution_seconds: rolling.resolution.window(until, minutes * 60_000).toJSON(),
+          },
+        ]
+      }),
     ),
   }
   return summary

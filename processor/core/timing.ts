@@ -64,3 +64,31 @@ export class RollingTiming {
     return out
   }
 }
+
+/** Per-minute counts of event time (volumes, service level) for the same rolling windows. */
+export class RollingCounts<K extends string> {
+  private minutes = new Map<number, Record<K, number>>()
+  constructor(private readonly names: readonly K[], private readonly keepMs = 24 * 3_600_000) {}
+
+  add(atMs: number, name: K, by = 1): void {
+    const m = Math.floor(atMs / MINUTE)
+    let row = this.minutes.get(m)
+    if (!row) {
+      row = Object.fromEntries(this.names.map((n) => [n, 0])) as Record<K, number>
+      this.minutes.set(m, row)
+      if (this.minutes.size > this.keepMs / MINUTE + 60) {
+        const oldest = m - this.keepMs / MINUTE
+        for (const k of this.minutes.keys()) if (k < oldest) this.minutes.delete(k)
+      }
+    }
+    row[name] += by
+  }
+
+  window(nowMs: number, windowMs: number): Record<K, number> {
+    const out = Object.fromEntries(this.names.map((n) => [n, 0])) as Record<K, number>
+    const from = Math.floor((nowMs - windowMs) / MINUTE)
+    const to = Math.floor(nowMs / MINUTE)
+    for (const [m, row] of this.minutes) if (m > from && m <= to) for (const n of this.names) out[n] += row[n]
+    return out
+  }
+}

@@ -201,10 +201,11 @@ t.test('rolling windows hold the samples of the last 5 minutes, hour and day', a
     ev.in(7200, { c: 'b' }), ev.out(7220, 'agent', { c: 'b' }),
     ev.in(10650, { c: 'c' }), ev.out(10680, 'agent', { c: 'c' }),
   ], 10800)
-  const w = s.windows as Record<string, { first_response_seconds: { count: number; mean: number } }>
-  t.match(w['5m']!.first_response_seconds, { count: 1, mean: 30 })
-  t.match(w['1h']!.first_response_seconds, { count: 1, mean: 30 })
-  t.match(w['24h']!.first_response_seconds, { count: 3, mean: 20 })
+  const w = s.windows as Record<string, Record<string, unknown>>
+  // The last 5 minutes hold only c: opened at 2 h 57 min 30 s, answered in 30 s (within the 60 s target).
+  t.match(w['5m'], { first_response_seconds: { count: 1, mean: 30 }, conversations_opened: 1, messages: { in: 1, out: 1 }, service_level: 1 })
+  t.match(w['1h'], { first_response_seconds: { count: 1, mean: 30 }, conversations_opened: 1 })
+  t.match(w['24h'], { first_response_seconds: { count: 3, mean: 20 }, conversations_opened: 3, messages: { in: 3, out: 3 }, service_level: 1 })
 })
 
 t.test('per agent: conversations, FRT, NRT, resolutions, CSAT of the last assigned agent', async (t) => {
