@@ -6,6 +6,14 @@ const RANK: Record<string, number> = { sent: 1, delivered: 2, read: 3, played: 4
 const FAILED = 7
 const NAMES = ['', 'sent', 'delivered', 'read', 'played', '', '', 'failed'] as const
 const SENDERS: readonly (SenderKind | null)[] = [null, 'customer', 'agent', 'bot', 'automation', 'app']
+type Counts = { sent: number; delivered: number; read: number; played: number; failed: number }
+const emptyCounts = (): Counts => ({ sent: 0, delivered: 0, read: 0, played: 0, failed: 0 })
+function bump<K>(map: Map<K, Counts>, key: K, rank: number, by: number) {
+  let c = map.get(key)
+  if (!c) map.set(key, (c = emptyCounts()))
+  c[NAMES[rank] as keyof Counts] += by
+}
+
 /** How long a generation of entries lives; entries live one to two of them. */
 const GENERATION_MS = 36 * 3_600_000
 
@@ -20,7 +28,8 @@ export class DeliveryTracker {
   private generationStart = -Infinity
   readonly counts = { sent: 0, delivered: 0, read: 0, played: 0, failed: 0 }
   readonly failuresByCode = new Map<number, number>()
-  readonly bySender = new Map<SenderKind, { sent: number; delivered: number; read: number; played: number; failed: number }>()
+  readonly bySender = new Map<SenderKind, Counts>()
+  readonly byLine = new Map<string, Counts>()
 
   private rotate(at: number) {
     if (at - this.generationStart < GENERATION_MS) return
@@ -46,7 +55,7 @@ export class DeliveryTracker {
   }
 
   /** Applies a status; returns the status counted when it moved the message forward. */
-  status(messageId: string, status: string, errorCodes: number[], at: number): string | null {
+  status(messageId: string, status: string, errorCodes: number[], at: number, line: string | null = null): string | null {
     this.rotate(at)
     const rank = status === 'failed' ? FAILED : RANK[status]
     if (rank === undefined) return null
@@ -62,17 +71,16 @@ export class DeliveryTracker {
       if (had) this.moveSender(sender, had, -1)
       this.moveSender(sender, rank, +1)
     }
+    if (line !== null) {
+      if (had) bump(this.byLine, line, had, -1)
+      bump(this.byLine, line, rank, +1)
+    }
     this.current.set(messageId, rank | ((v === -1 ? 0 : v >> 3) << 3))
     if (rank === FAILED) for (const code of errorCodes.length ? errorCodes : [0]) this.failuresByCode.set(code, (this.failuresByCode.get(code) ?? 0) + 1)
     return status
   }
 
   private moveSender(sender: SenderKind, rank: number, by: number) {
-    let c = this.bySender.get(sender)
-    if (!c) {
-      c = { sent: 0, delivered: 0, read: 0, played: 0, failed: 0 }
-      this.bySender.set(sender, c)
-    }
-    c[NAMES[rank] as keyof typeof c] += by
+    bump(this.bySender, sender, rank, by)
   }
 }

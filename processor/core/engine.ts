@@ -427,7 +427,7 @@ export function createEngine(config: Config) {
         return onMessageOut(e, at)
       case 'message.status': {
         const codes = e.errors.length ? e.errors.map((x) => x.code) : NO_CODES
-        const moved = delivery.status(e.message_id, e.status, codes, at)
+        const moved = delivery.status(e.message_id, e.status, codes, at, e.line)
         if (moved) emit({ type: 'status', line: e.line ?? '', status: moved, codes })
         return
       }

@@ -60,6 +60,7 @@ export function summarise(engine: Engine, until: number) {
       ...delivery.counts,
       failures_by_code: Object.fromEntries([...delivery.failuresByCode].sort((a, b) => a[0] - b[0])),
       by_sender_kind: Object.fromEntries(delivery.bySender),
+      by_line: Object.fromEntries(delivery.byLine),
     },
     // Conversations by request type; those never categorised are `uncategorised`.
     categories: Object.fromEntries([...categories].filter(([, n]) => n > 0).concat([['uncategorised', totals.opened - [...categories.values()].reduce((a, b) => a + b, 0)]])),

@@ -86,7 +86,12 @@ t.test('duplicate and out-of-order statuses never downgrade', async (t) => {
     ev.out(20, 'automation', { mid: 'm2' }), ev.status(21, 'm2', 'sent'), ev.status(22, 'm2', 'failed', [131047]), ev.status(23, 'm2', 'delivered'),
     ev.out(30, 'agent', { mid: 'm3' }), ev.status(31, 'm3', 'delivered'), ev.status(32, 'm3', 'failed', [131026]),
   ])
-  t.match(s.delivery, { read: 1, delivered: 1, failed: 1, sent: 0, failures_by_code: { 131047: 1 } })
+  t.match(s.delivery, {
+    read: 1, delivered: 1, failed: 1, sent: 0, failures_by_code: { 131047: 1 },
+    // m1 agent read, m3 agent delivered; m2 automation failed.
+    by_sender_kind: { agent: { read: 1, delivered: 1, failed: 0 }, automation: { failed: 1, sent: 0 } },
+    by_line: { L1: { read: 1, delivered: 1, failed: 1, sent: 0 } },
+  })
 })
 
 t.test('a wait of 300 s breaches and warns at 240 s; a negative chat at 180 s and 120 s', async (t) => {
