@@ -6,12 +6,13 @@
 import type { CanonicalEvent } from '../../schemas/events.js'
 import type { Config } from '../../schemas/config.js'
 import { lineTeam } from '../../schemas/config.js'
-import { compileCalendar, businessSeconds, addBusinessSeconds, type Calendar } from './calendar.js'
+import { compileCalendar, businessSeconds, type Calendar } from './calendar.js'
+import { createEscalation } from './escalation.js'
 import { TimerQueue, TimerKind } from './timers.js'
 import { Dedup } from './dedup.js'
 import { Agents } from './agents.js'
 import { DeliveryTracker } from './delivery.js'
-import { TimingStat, RollingTiming, RollingCounts } from './timing.js'
+import { createTallies } from './tallies.js'
 import { newConversation, stateOf, conversationId, CategorySource, type Conversation } from './state.js'
 import type { Effect } from './effects.js'
 import { TIMELESS } from './reorder.js'
@@ -50,41 +51,7 @@ export function createEngine(config: Config) {
   let effects: Effect[] = []
   let clock = -Infinity
 
-  const totals = {
-    opened: 0, resolved: 0, reopened: 0, messagesIn: 0, messagesOut: 0, warnings: 0, breaches: 0,
-    botConversations: 0, contained: 0, handoffs: 0, fcrFinal: 0, fcrYes: 0, fcrPending: 0, missed: 0,
-    csat: [0, 0, 0, 0, 0, 0], frtWithinTarget: 0,
-    sentimentMessages: 0, sentimentSum: 0, negativeMessages: 0,
-  }
-  /** Conversations by request type (KPIS.md "Volume and mix"), following re-categorisation. */
-  const categories = new Map<string, number>()
-  function setCategory(c: Conversation, category: string, source: CategorySource) {
-    if (c.category === category && c.categorySource === source) return
-    if (c.category !== null) categories.set(c.category, (categories.get(c.category) ?? 1) - 1)
-    categories.set(category, (categories.get(category) ?? 0) + 1)
-    c.category = category
-    c.categorySource = source
-  }
-  const timing = {
-    frt: new TimingStat(), frtBusiness: new TimingStat(), nrt: new TimingStat(), nrtBusiness: new TimingStat(),
-    assignment: new TimingStat(), resolution: new TimingStat(), fullResolution: new TimingStat(), botFirst: new TimingStat(),
-  }
-  const rolling = {
-    frt: new RollingTiming(),
-    nrt: new RollingTiming(),
-    resolution: new RollingTiming(),
-    counts: new RollingCounts(['opened', 'resolved', 'messages_in', 'messages_out', 'frt_within_target', 'breaches'] as const),
-  }
-  /** Per agent (KPIS.md "Agents"): conversations handled, FRT, NRT, resolutions, CSAT. */
-  const perAgent = new Map<string, { conversations: number; frt: TimingStat; nrt: TimingStat; resolutions: number; csat: number[] }>()
-  const agentStats = (id: string) => {
-    let a = perAgent.get(id)
-    if (!a) {
-      a = { conversations: 0, frt: new TimingStat(), nrt: new TimingStat(), resolutions: 0, csat: [0, 0, 0, 0, 0, 0] }
-      perAgent.set(id, a)
-    }
-    return a
-  }
+  const { totals, timing, rolling, perAgent, agentStats, categories, setCategory } = createTallies()
 
   const emit = (e: Effect) => effects.push(e)
   /** Conversations changed since the sinks last looked: a set, so a busy chat costs nothing more. */
@@ -100,58 +67,8 @@ export function createEngine(config: Config) {
     }
   }
 
-  // ——— escalation (KPIS.md "The five-minute rule") ———
-  /** When the current waiting period warns and breaches (into `limits`: no allocation per event). */
-  const limits = { warn: 0, breach: 0 }
-  function limitsOf(c: Conversation): typeof limits {
-    const limit = c.waitingNegative ? th.escalate_after_negative : th.escalate_after
-    const start = c.waitingSince!
-    const cal = th.escalate_outside_hours ? undefined : calendars.get(c.line)
-    limits.warn = cal ? addBusinessSeconds(cal, start, limit - th.warn_before) : start + (limit - th.warn_before) * S
-    limits.breach = cal ? addBusinessSeconds(cal, start, limit) : start + limit * S
-    return limits
-  }
-
-  /** One escalation timer at a time (the warning, then the breach): fewer timers per chat. */
-  function scheduleEscalation(c: Conversation) {
-    if (c.waitingSince === null || c.breachedAt !== null) return
-    const { warn, breach } = limitsOf(c)
-    if (c.warnedAt === null && Number.isFinite(warn)) timers.push({ at: warn, kind: TimerKind.Warn, key: c.key, ref: c.waitingSince })
-    else if (Number.isFinite(breach)) timers.push({ at: breach, kind: TimerKind.Breach, key: c.key, ref: c.waitingSince })
-  }
-
-  function escalation(c: Conversation, level: 'warning' | 'breach', action: 'fire' | 'resolve' | 'retract', moment: number) {
-    emit({ type: 'escalation', level, action, moment, conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment })
-  }
-
-  /** The waiting period ends at `at` (a human reply or a resolution). */
-  function endWaiting(c: Conversation, at: number) {
-    if (c.waitingSince === null) return
-    for (const level of ['warning', 'breach'] as const) {
-      const firedAt = level === 'warning' ? c.warnedAt : c.breachedAt
-      if (firedAt === null) continue
-      if (at < firedAt) {
-        // A late reply stamped before the alert's moment: it should never have fired.
-        if (level === 'warning') totals.warnings--
-        else {
-          totals.breaches--
-          rolling.counts.add(firedAt, 'breaches', -1)
-        }
-        escalation(c, level, 'retract', firedAt)
-      } else escalation(c, level, 'resolve', at)
-    }
-    c.waitingSince = null
-    c.waitingNegative = false
-    c.warnedAt = null
-    c.breachedAt = null
-  }
-
-  function startWaiting(c: Conversation, at: number) {
-    c.waitingSince = at
-    c.warnedAt = null
-    c.breachedAt = null
-    scheduleEscalation(c)
-  }
+  // ——— escalation (KPIS.md "The five-minute rule"): escalation.ts ———
+  const { startWaiting, endWaiting, scheduleEscalation, fireEscalation } = createEscalation({ th, calendars, timers, totals, rolling, emit })
 
   /**
    * One pending "quiet" timer per conversation: it wakes at the earlier of the service window's
@@ -466,22 +383,9 @@ export function createEngine(config: Config) {
     const c = convs.get(t.key)
     switch (t.kind) {
       case TimerKind.Warn:
-      case TimerKind.Breach: {
-        if (!c || !c.open || c.waitingSince !== t.ref) return
-        const { warn, breach } = limitsOf(c)
-        if (t.kind === TimerKind.Warn && c.warnedAt === null && warn === t.at && c.breachedAt === null) {
-          c.warnedAt = t.at
-          totals.warnings++
-          escalation(c, 'warning', 'fire', t.at)
-          scheduleEscalation(c)
-        } else if (t.kind === TimerKind.Breach && c.breachedAt === null && breach === t.at) {
-          c.breachedAt = t.at
-          totals.breaches++
-          rolling.counts.add(t.at, 'breaches')
-          escalation(c, 'breach', 'fire', t.at)
-        }
+      case TimerKind.Breach:
+        if (c && c.open && c.waitingSince === t.ref) fireEscalation(c, t.kind, t.at)
         return
-      }
       case TimerKind.Inactivity:
       case TimerKind.ServiceWindow: {
         quiet.delete(t.key)

@@ -1,0 +1,97 @@
+/**
+ * The five-minute rule (KPIS.md "The five-minute rule"): one warning and one breach per waiting
+ * period, 180 s for a negative chat, paused outside business hours, retracted when a reply
+ * stamped before the alert arrives late.
+ */
+import type { Config } from '../../schemas/config.js'
+import { addBusinessSeconds, type Calendar } from './calendar.js'
+import { TimerKind, type TimerQueue } from './timers.js'
+import { conversationId, type Conversation } from './state.js'
+import type { Effect } from './effects.js'
+import type { createTallies } from './tallies.js'
+
+const S = 1000
+
+type Tallies = ReturnType<typeof createTallies>
+
+export interface EscalationDeps {
+  th: Config['thresholds']
+  calendars: Map<string, Calendar>
+  timers: TimerQueue
+  totals: Tallies['totals']
+  rolling: Tallies['rolling']
+  emit: (e: Effect) => void
+}
+
+export function createEscalation({ th, calendars, timers, totals, rolling, emit }: EscalationDeps) {
+  /** When the current waiting period warns and breaches (into `limits`: no allocation per event). */
+  const limits = { warn: 0, breach: 0 }
+  function limitsOf(c: Conversation): typeof limits {
+    const limit = c.waitingNegative ? th.escalate_after_negative : th.escalate_after
+    const start = c.waitingSince!
+    const cal = th.escalate_outside_hours ? undefined : calendars.get(c.line)
+    limits.warn = cal ? addBusinessSeconds(cal, start, limit - th.warn_before) : start + (limit - th.warn_before) * S
+    limits.breach = cal ? addBusinessSeconds(cal, start, limit) : start + limit * S
+    return limits
+  }
+
+  /** One escalation timer at a time (the warning, then the breach): fewer timers per chat. */
+  function scheduleEscalation(c: Conversation) {
+    if (c.waitingSince === null || c.breachedAt !== null) return
+    const { warn, breach } = limitsOf(c)
+    if (c.warnedAt === null && Number.isFinite(warn)) timers.push({ at: warn, kind: TimerKind.Warn, key: c.key, ref: c.waitingSince })
+    else if (Number.isFinite(breach)) timers.push({ at: breach, kind: TimerKind.Breach, key: c.key, ref: c.waitingSince })
+  }
+
+  function notify(c: Conversation, level: 'warning' | 'breach', action: 'fire' | 'resolve' | 'retract', moment: number) {
+    emit({ type: 'escalation', level, action, moment, conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment })
+  }
+
+  /** The waiting period ends at `at` (a human reply or a resolution). */
+  function endWaiting(c: Conversation, at: number) {
+    if (c.waitingSince === null) return
+    for (const level of ['warning', 'breach'] as const) {
+      const firedAt = level === 'warning' ? c.warnedAt : c.breachedAt
+      if (firedAt === null) continue
+      if (at < firedAt) {
+        // A late reply stamped before the alert's moment: it should never have fired.
+        if (level === 'warning') totals.warnings--
+        else {
+          totals.breaches--
+          rolling.counts.add(firedAt, 'breaches', -1)
+        }
+        notify(c, level, 'retract', firedAt)
+      } else notify(c, level, 'resolve', at)
+    }
+    c.waitingSince = null
+    c.waitingNegative = false
+    c.warnedAt = null
+    c.breachedAt = null
+  }
+
+  function startWaiting(c: Conversation, at: number) {
+    c.waitingSince = at
+    c.warnedAt = null
+    c.breachedAt = null
+    scheduleEscalation(c)
+  }
+
+  /** A warning or breach timer of the conversation's current waiting period, due at `at`. */
+  function fireEscalation(c: Conversation, kind: TimerKind, at: number) {
+    const { warn, breach } = limitsOf(c)
+    // A timer set for an older limit (the chat turned negative, or back) is stale: skipped.
+    if (kind === TimerKind.Warn && c.warnedAt === null && warn === at && c.breachedAt === null) {
+      c.warnedAt = at
+      totals.warnings++
+      notify(c, 'warning', 'fire', at)
+      scheduleEscalation(c)
+    } else if (kind === TimerKind.Breach && c.breachedAt === null && breach === at) {
+      c.breachedAt = at
+      totals.breaches++
+      rolling.counts.add(at, 'breaches')
+      notify(c, 'breach', 'fire', at)
+    }
+  }
+
+  return { startWaiting, endWaiting, scheduleEscalation, fireEscalation }
+}

@@ -1,0 +1,51 @@
+/** What the core counts and measures for the summary: totals, timings, windows, per agent, categories. */
+import { TimingStat, RollingTiming, RollingCounts } from './timing.js'
+import { CategorySource, type Conversation } from './state.js'
+
+export interface AgentTally {
+  conversations: number
+  frt: TimingStat
+  nrt: TimingStat
+  resolutions: number
+  /** Responses by score 1–5 (index 0 unused). */
+  csat: number[]
+}
+
+export function createTallies() {
+  const totals = {
+    opened: 0, resolved: 0, reopened: 0, messagesIn: 0, messagesOut: 0, warnings: 0, breaches: 0,
+    botConversations: 0, contained: 0, handoffs: 0, fcrFinal: 0, fcrYes: 0, fcrPending: 0, missed: 0,
+    csat: [0, 0, 0, 0, 0, 0], frtWithinTarget: 0,
+    sentimentMessages: 0, sentimentSum: 0, negativeMessages: 0,
+  }
+  const timing = {
+    frt: new TimingStat(), frtBusiness: new TimingStat(), nrt: new TimingStat(), nrtBusiness: new TimingStat(),
+    assignment: new TimingStat(), resolution: new TimingStat(), fullResolution: new TimingStat(), botFirst: new TimingStat(),
+  }
+  const rolling = {
+    frt: new RollingTiming(),
+    nrt: new RollingTiming(),
+    resolution: new RollingTiming(),
+    counts: new RollingCounts(['opened', 'resolved', 'messages_in', 'messages_out', 'frt_within_target', 'breaches'] as const),
+  }
+  /** Per agent (KPIS.md "Agents"): conversations handled, FRT, NRT, resolutions, CSAT. */
+  const perAgent = new Map<string, AgentTally>()
+  const agentStats = (id: string): AgentTally => {
+    let a = perAgent.get(id)
+    if (!a) {
+      a = { conversations: 0, frt: new TimingStat(), nrt: new TimingStat(), resolutions: 0, csat: [0, 0, 0, 0, 0, 0] }
+      perAgent.set(id, a)
+    }
+    return a
+  }
+  /** Conversations by request type (KPIS.md "Volume and mix"), following re-categorisation. */
+  const categories = new Map<string, number>()
+  function setCategory(c: Conversation, category: string, source: CategorySource) {
+    if (c.category === category && c.categorySource === source) return
+    if (c.category !== null) categories.set(c.category, (categories.get(c.category) ?? 1) - 1)
+    categories.set(category, (categories.get(category) ?? 0) + 1)
+    c.category = category
+    c.categorySource = source
+  }
+  return { totals, timing, rolling, perAgent, agentStats, categories, setCategory }
+}
