@@ -3,6 +3,7 @@
  * 100,000 open conversations. Events are built before the clock starts.
  */
 import { cpus, totalmem } from 'node:os'
+import { PerformanceObserver } from 'node:perf_hooks'
 import { createEngine } from '../processor/core/engine.js'
 import { createKpiPipeline } from '../processor/core/pipeline.js'
 import { parseConfig } from '../schemas/config.js'
@@ -56,19 +57,41 @@ function* chunks(conversations: number): Generator<CanonicalEvent[]> {
   yield pending
 }
 
-function throughput(conversations: number, label: string, feed: (e: CanonicalEvent) => void, end: () => void) {
+/** Garbage collection pauses inside the timed sections (what the core's allocations cost). */
+const pauses: Array<{ start: number; end: number }> = []
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) pauses.push({ start: e.startTime, end: e.startTime + e.duration })
+}).observe({ entryTypes: ['gc'] })
+let timed: Array<{ start: number; end: number }> = []
+/** Milliseconds of GC pause inside the timed intervals (observer entries arrive asynchronously). */
+async function gcInTimed(): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  let ms = 0
+  for (const p of pauses) for (const t of timed) ms += Math.max(0, Math.min(p.end, t.end) - Math.max(p.start, t.start))
+  pauses.length = 0
+  timed = []
+  return ms
+}
+
+async function throughput(conversations: number, label: string, feed: (e: CanonicalEvent) => void, end: () => void) {
   let ms = 0
   let count = 0
+  await gcInTimed()
   for (const chunk of chunks(conversations)) {
     const started = performance.now()
     for (const e of chunk) feed(e)
-    ms += performance.now() - started
+    const ended = performance.now()
+    timed.push({ start: started, end: ended })
+    ms += ended - started
     count += chunk.length
   }
   const started = performance.now()
   end()
-  ms += performance.now() - started
-  process.stdout.write(`${label.padEnd(34)} ${(count / (ms / 1000)).toFixed(0).padStart(9)} events/s  (${count} events, ${(ms / 1000).toFixed(2)} s of processing)\n`)
+  const ended = performance.now()
+  timed.push({ start: started, end: ended })
+  ms += ended - started
+  const gcMs = await gcInTimed()
+  process.stdout.write(`${label.padEnd(34)} ${(count / (ms / 1000)).toFixed(0).padStart(9)} events/s  (${count} events, ${(ms / 1000).toFixed(2)} s of processing, ${((gcMs / ms) * 100).toFixed(0)} % of it in GC)\n`)
 }
 
 function heapPerOpen(n: number): number {
@@ -98,13 +121,13 @@ process.stdout.write(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, $
 const engine = createEngine(config)
 let drained = 0
 // Effects are handed to sinks in batches, as the shell does.
-throughput(N, 'core (engine.apply)', (e) => {
+await throughput(N, 'core (engine.apply)', (e) => {
   engine.apply(e)
   if (++drained % 1000 === 0) engine.drainEffects()
 }, () => engine.advance(T0 + N * 150 + 8 * 86_400_000))
 const pipeline = createKpiPipeline(config, 5_000)
 let k = 0
-throughput(N, 'reorder buffer + core', (e) => {
+await throughput(N, 'reorder buffer + core', (e) => {
   pipeline.push(e)
   if (++k % 64 === 0) {
     pipeline.catchUp()

@@ -9,6 +9,9 @@ const DAY = 86_400_000
 export class Dedup {
   private buckets = new Map<number, FingerprintMap>()
   private newestDay = -Infinity
+  // The bucket of the last event's day: almost every event hits the same one.
+  private lastDay = NaN
+  private lastSet: FingerprintMap | null = null
   /** Events too old to be told from duplicates, dropped. */
   tooOld = 0
 
@@ -21,19 +24,22 @@ export class Dedup {
    */
   firstSeen(id: string, atMs: number): boolean {
     const day = Math.floor(atMs / DAY)
+    if (day === this.lastDay) return this.lastSet!.set(id, 1) === -1
     if (day <= this.newestDay - this.days) {
       this.tooOld++
       return false
     }
     let set = this.buckets.get(day)
     if (!set) {
-      set = new FingerprintMap()
+      set = new FingerprintMap(1 << 16)
       this.buckets.set(day, set)
       if (day > this.newestDay) {
         this.newestDay = day
         for (const d of this.buckets.keys()) if (d <= day - this.days) this.buckets.delete(d)
       }
     }
+    this.lastDay = day
+    this.lastSet = set
     return set.set(id, 1) === -1
   }
 }

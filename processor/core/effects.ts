@@ -3,11 +3,13 @@
  * Changed conversations are not effects but a set (engine.drainChanged()).
  */
 export type Effect =
-  | { type: 'opened'; conversation: string; line: string; at: number }
-  | { type: 'resolved'; conversation: string; line: string; team: string; by: string; at: number }
-  | { type: 'sample'; metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'; seconds: number; at: number; conversation: string; line: string; team: string; agent: string | null }
+  // Counters and histograms need no conversation id: building one per event would cost the
+  // core a string each time (rows come from drainChanged()).
+  | { type: 'opened'; line: string; at: number }
+  | { type: 'resolved'; line: string; team: string; by: string; at: number }
+  | { type: 'sample'; metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'; seconds: number; at: number; line: string; team: string; agent: string | null }
   | { type: 'escalation'; level: 'warning' | 'breach'; action: 'fire' | 'resolve' | 'retract'; moment: number; conversation: string; line: string; team: string; agent: string | null; waitingSince: number }
-  | { type: 'csat'; conversation: string; line: string; team: string; agent: string | null; score: number }
+  | { type: 'csat'; line: string; team: string; agent: string | null; score: number }
   | { type: 'fcr'; conversation: string; fcr: boolean }
   | { type: 'missed'; conversation: string; line: string; team: string; at: number }
   | { type: 'status'; line: string; status: string; codes: number[] }

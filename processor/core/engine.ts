@@ -15,7 +15,7 @@ import { DeliveryTracker } from './delivery.js'
 import { createTallies } from './tallies.js'
 import { newConversation, stateOf, conversationId, CategorySource, type Conversation } from './state.js'
 import type { Effect } from './effects.js'
-import { TIMELESS } from './reorder.js'
+import { isTimeless } from './reorder.js'
 
 const S = 1000
 const CSAT_REPLY = /^csat_([1-5])$/
@@ -90,7 +90,7 @@ export function createEngine(config: Config) {
   }
 
   function sample(metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt', c: Conversation, seconds: number, at: number) {
-    emit({ type: 'sample', metric, seconds, at, conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent })
+    emit({ type: 'sample', metric, seconds, at, line: c.line, team: c.team, agent: c.agent })
   }
 
   // ——— conversation lifecycle ———
@@ -101,7 +101,7 @@ export function createEngine(config: Config) {
     convs.set(key, c)
     totals.opened++
     rolling.counts.add(at, 'opened')
-    emit({ type: 'opened', conversation: conversationId(c), line: c.line, at })
+    emit({ type: 'opened', line: c.line, at })
     startWaiting(c, at)
     touchMessage(c, at)
     return c
@@ -154,7 +154,7 @@ export function createEngine(config: Config) {
     }
     timers.push({ at: at + Math.max(th.reopen_window, th.csat_window) * S, kind: TimerKind.Compact, key: c.key, ref: at })
     if (by !== 'timeout' && c.agent) agentStats(c.agent).resolutions++
-    emit({ type: 'resolved', conversation: conversationId(c), line: c.line, team: c.team, by, at })
+    emit({ type: 'resolved', line: c.line, team: c.team, by, at })
     recount(c, at)
     changed(c)
   }
@@ -228,7 +228,7 @@ export function createEngine(config: Config) {
       a[score]!++
     }
     c.csat = score
-    emit({ type: 'csat', conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, score })
+    emit({ type: 'csat', line: c.line, team: c.team, agent: c.agent, score })
     changed(c)
   }
 
@@ -438,7 +438,7 @@ export function createEngine(config: Config) {
     /** Applies one event (in event-time order; a late one is applied as it comes). */
     apply(e: CanonicalEvent, atMs = Date.parse(e.at)): boolean {
       if (!dedup.firstSeen(e.id, atMs)) return false
-      if (!TIMELESS.has(e.kind)) advance(atMs)
+      if (!isTimeless(e.kind)) advance(atMs)
       onEvent(e, atMs)
       return true
     },

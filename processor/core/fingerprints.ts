@@ -22,8 +22,13 @@ function fingerprint(s: string): void {
  * walk. Two ids share a fingerprint with probability about n²/2⁶⁵: accepted.
  */
 export class FingerprintMap {
-  private slots = new Uint32Array(3 * 1024)
+  private slots: Uint32Array
   size = 0
+
+  /** `capacity`: initial slots, a power of two (a busy map starts big rather than rehash often). */
+  constructor(capacity = 1024) {
+    this.slots = new Uint32Array(3 * capacity)
+  }
 
   private find(a: number, b: number): number {
     const cap = this.slots.length / 3

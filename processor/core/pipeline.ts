@@ -14,8 +14,11 @@ export function createKpiPipeline(config: Config, latenessMs: number) {
   /** The latest event time of any kind: a replay's default `until`. */
   let lastAt = -Infinity
 
+  const apply = (t: { event: CanonicalEvent; atMs: number }) => {
+    engine.apply(t.event, t.atMs)
+  }
   function releaseUpTo(t: number) {
-    for (const { event, atMs } of buffer.release(t)) engine.apply(event, atMs)
+    buffer.release(t, apply)
     engine.advance(t)
   }
 
@@ -24,7 +27,7 @@ export function createKpiPipeline(config: Config, latenessMs: number) {
     push(event: CanonicalEvent) {
       const at = Date.parse(event.at)
       if (at > lastAt) lastAt = at
-      buffer.push(event)
+      buffer.push(event, at)
     },
     /** Event time drives the clock: up to the buffer's watermark. */
     catchUp() {
@@ -36,10 +39,10 @@ export function createKpiPipeline(config: Config, latenessMs: number) {
     },
     /** End of a replay: everything up to `until` (default: the last event). */
     finish(until?: number) {
-      for (const { event, atMs } of buffer.drain()) {
-        if (until !== undefined && atMs > until) break
+      buffer.drain(({ event, atMs }) => {
+        if (until !== undefined && atMs > until) return false
         engine.apply(event, atMs)
-      }
+      })
       const end = until ?? (Number.isFinite(lastAt) ? Math.max(lastAt, engine.clock) : Date.now())
       engine.advance(end)
       return end

@@ -16,7 +16,7 @@ const KIND_RANK: Record<EventKind, number> = {
 }
 
 /** Kinds whose effect does not depend on order: they neither move the watermark nor the clock. */
-export const TIMELESS: ReadonlySet<EventKind> = new Set(['message.status', 'whatsapp.update', 'whatsapp.error'])
+export const isTimeless = (kind: EventKind): boolean => kind === 'message.status' || kind === 'whatsapp.update' || kind === 'whatsapp.error'
 
 export interface Timed {
   atMs: number
@@ -52,28 +52,34 @@ export class ReorderBuffer {
     return this.maxAt - this.latenessMs
   }
 
-  push(event: CanonicalEvent): void {
-    const t: Timed = { atMs: Date.parse(event.at), event }
+  push(event: CanonicalEvent, atMs = Date.parse(event.at)): void {
+    const t: Timed = { atMs, event }
     // Statuses do not move the watermark: the core takes them in any order, and a status read
     // early (a `read` ahead of its `delivered`) must not make everything else late.
-    if (t.atMs > this.maxAt && !TIMELESS.has(event.kind)) this.maxAt = t.atMs
+    if (t.atMs > this.maxAt && !isTimeless(event.kind)) this.maxAt = t.atMs
     const items = this.items
     let i = items.length
     while (i > this.head && before(t, items[i - 1]!)) i--
     items.splice(i, 0, t)
   }
 
-  /** Releases, in order, the events at or before `upTo`. */
-  *release(upTo: number): Generator<Timed> {
-    while (this.head < this.items.length && this.items[this.head]!.atMs <= upTo) yield this.items[this.head++]!
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head)
+  /**
+   * Hands `to`, in order, the events at or before `upTo` (a callback, not a generator: this is
+   * the hot path). Stops early, keeping the rest, when `to` returns false.
+   */
+  release(upTo: number, to: (t: Timed) => boolean | void): void {
+    const items = this.items
+    while (this.head < items.length && items[this.head]!.atMs <= upTo) {
+      if (to(items[this.head++]!) === false) break
+    }
+    if (this.head > 4096 && this.head * 2 > items.length) {
+      this.items = items.slice(this.head)
       this.head = 0
     }
   }
 
   /** Everything, in order (end of a replay file). */
-  drain(): Generator<Timed> {
-    return this.release(Infinity)
+  drain(to: (t: Timed) => boolean | void): void {
+    this.release(Infinity, to)
   }
 }

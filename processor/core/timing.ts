@@ -68,10 +68,17 @@ export class RollingTiming {
 /** Per-minute counts of event time (volumes, service level) for the same rolling windows. */
 export class RollingCounts<K extends string> {
   private minutes = new Map<number, Record<K, number>>()
+  // The last minute's row: events mostly come in time order.
+  private lastMinute = NaN
+  private lastRow: Record<K, number> | null = null
   constructor(private readonly names: readonly K[], private readonly keepMs = 24 * 3_600_000) {}
 
   add(atMs: number, name: K, by = 1): void {
     const m = Math.floor(atMs / MINUTE)
+    if (m === this.lastMinute) {
+      this.lastRow![name] += by
+      return
+    }
     let row = this.minutes.get(m)
     if (!row) {
       row = Object.fromEntries(this.names.map((n) => [n, 0])) as Record<K, number>
@@ -81,6 +88,8 @@ export class RollingCounts<K extends string> {
         for (const k of this.minutes.keys()) if (k < oldest) this.minutes.delete(k)
       }
     }
+    this.lastMinute = m
+    this.lastRow = row
     row[name] += by
   }
 
