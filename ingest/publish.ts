@@ -1,14 +1,30 @@
 import { headers, type NatsConnection } from '@nats-io/transport-node'
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { CanonicalEvent } from '../schemas/events.js'
 import { partitionOf, subjectFor } from '../bus/subjects.js'
+import { isTransientBusError, watchLink } from '../bus/connect.js'
 import { ERRORS, ingestError } from './errors.js'
 
 export interface PublisherOptions {
   partitions: number
-  /** Deadline for JetStream to acknowledge every event of a request. */
+  /** Deadline for JetStream to acknowledge one publish of an event. */
   ackTimeoutMs: number
+  /**
+   * How long after its first publish an event is still published again when a publish failed in
+   * a way a retry can cure (see `publishOne`); the request then answers 503 as before. The
+   * default covers one stream leader election on nats-server 2.9 after a server crash (followers
+   * wait 4–9 s for a lost leader before they elect another) and stays under the ~20 s WhatsApp
+   * waits for an answer. 0 turns retries off.
+   */
+  retryWindowMs?: number
 }
+
+export const DEFAULT_RETRY_WINDOW_MS = 12_000
+/** Pause before re-publishing: doubles from the first value up to the second, with jitter. */
+const RETRY_PAUSE_MS = [50, 250] as const
+/** A retry is not started with less time than this left in the window. */
+const MIN_ATTEMPT_MS = 100
 
 export interface PublishResult {
   published: number
@@ -21,9 +37,19 @@ export function partitionKey(e: CanonicalEvent): string {
   return `${e.line ?? ''}:${e.customer ?? ''}`
 }
 
-export function createPublisher(nc: NatsConnection, opts: PublisherOptions, onPublished?: (e: CanonicalEvent, seconds: number) => void) {
+/**
+ * `onPublished` gets each acknowledged event, the seconds from its first publish to the
+ * acknowledgement, and the number of publishes it took (1 unless it was retried).
+ */
+export function createPublisher(
+  nc: NatsConnection,
+  opts: PublisherOptions,
+  onPublished?: (e: CanonicalEvent, seconds: number, attempts: number) => void,
+) {
   const js: JetStreamClient = jetstream(nc, { timeout: opts.ackTimeoutMs })
   const encoder = new TextEncoder()
+  const link = watchLink(nc)
+  const retryWindowMs = opts.retryWindowMs ?? DEFAULT_RETRY_WINDOW_MS
 
   // nats.js writes to its socket once per microtask checkpoint, which under load means one
   // write per HTTP request. Publishes are held until the end of the event-loop turn instead, so
@@ -40,16 +66,39 @@ export function createPublisher(nc: NatsConnection, opts: PublisherOptions, onPu
       queued.push(resolve)
     })
 
+  /**
+   * Publishes one event until JetStream acknowledges it. A failed publish is sent again, same
+   * Nats-Msg-Id (so the stream stores it once whatever became of the earlier one), while the
+   * retry window lasts, the failure is transient (no ack in time, no stream leader to answer
+   * during an election, the connection moving to another server of a cluster) and the connection
+   * is attached to a server: when the whole bus is down the first failure is final, as it was
+   * before retries existed, and WhatsApp's own retries take over.
+   */
   async function publishOne(e: CanonicalEvent): Promise<boolean> {
     const started = performance.now()
+    const giveUpAt = started + retryWindowMs
     const subject = subjectFor(partitionOf(partitionKey(e), opts.partitions), e.kind)
     const h = headers()
     h.set('Nats-Msg-Id', e.id)
     const data = encoder.encode(JSON.stringify(e))
-    await nextTurn()
-    const ack = await js.publish(subject, data, { headers: h, timeout: opts.ackTimeoutMs })
-    onPublished?.(e, (performance.now() - started) / 1000)
-    return ack.duplicate
+    // Whether an earlier publish may have been stored without its ack reaching us: then a
+    // "duplicate" ack is this request's own event, not an earlier delivery of it.
+    let mayBeStored = false
+    for (let attempt = 1; ; attempt++) {
+      await nextTurn()
+      const timeout = attempt === 1 ? opts.ackTimeoutMs : Math.min(opts.ackTimeoutMs, giveUpAt - performance.now())
+      try {
+        const ack = await js.publish(subject, data, { headers: h, timeout })
+        onPublished?.(e, (performance.now() - started) / 1000, attempt)
+        return ack.duplicate && !mayBeStored
+      } catch (err) {
+        const pause = Math.min(RETRY_PAUSE_MS[0] * 2 ** (attempt - 1), RETRY_PAUSE_MS[1]) * (0.5 + Math.random() / 2)
+        const retry = isTransientBusError(err) && link.up && performance.now() + pause + MIN_ATTEMPT_MS <= giveUpAt
+        if (!retry) throw err
+        if (!isNoResponders(err)) mayBeStored = true
+        await sleep(pause)
+      }
+    }
   }
 
   /**
@@ -71,3 +120,8 @@ export function createPublisher(nc: NatsConnection, opts: PublisherOptions, onPu
   return { publishAll }
 }
 export type Publisher = ReturnType<typeof createPublisher>
+
+/** No server took the publish at all (no stream leader): it certainly was not stored. */
+function isNoResponders(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'JetStreamNotEnabled' || /no responders/i.test(err.message))
+}

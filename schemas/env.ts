@@ -18,6 +18,7 @@ export const EnvSchema = Type.Object({
   DESKPULSE_PII_KEY: Type.Optional(Type.String({ minLength: 16 })),
   DESKPULSE_STORE_TEXT: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
   DESKPULSE_PARTITIONS: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+  DESKPULSE_STREAM_REPLICAS: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
   DESKPULSE_DATA_DIR: Type.String({ default: './data' }),
   INGEST_WORKERS: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')])),
   NATS_URL: Type.Optional(Type.String({ minLength: 1 })),
@@ -40,6 +41,8 @@ export interface Env {
   piiKey: string | undefined
   storeText: boolean
   partitions: number
+  /** Replicas of the DESKPULSE stream: 1 on one nats-server, 3 on a NATS cluster. */
+  streamReplicas: number
   dataDir: string
   /** Processes of `deskpulse ingest`; 0 means one per core. */
   ingestWorkers: number
@@ -76,6 +79,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     piiKey: e.DESKPULSE_PII_KEY,
     storeText: e.DESKPULSE_STORE_TEXT === 'true',
     partitions: e.DESKPULSE_PARTITIONS ?? 8,
+    streamReplicas: e.DESKPULSE_STREAM_REPLICAS ?? 1,
     dataDir: e.DESKPULSE_DATA_DIR,
     ingestWorkers: e.INGEST_WORKERS === 'auto' ? 0 : (e.INGEST_WORKERS ?? 1),
     natsUrl: e.NATS_URL,

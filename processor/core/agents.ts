@@ -19,6 +19,14 @@ export class Agents {
   readonly byId = new Map<string, Agent>()
   constructor(private readonly defaultTeam: string, private readonly defaultCapacity: number) {}
 
+  toState(): Agent[] {
+    return [...this.byId.values()]
+  }
+
+  restore(agents: Agent[]): void {
+    for (const a of agents) this.byId.set(a.id, a)
+  }
+
   get(id: string, at: number): Agent {
     let a = this.byId.get(id)
     if (!a) {
@@ -61,6 +69,19 @@ export class Agents {
       this.touch(a, at)
       a.active++
     }
+  }
+
+  /** Cumulative times (ms) up to `until`, without changing the state (agent_minute rows). */
+  totals(until: number) {
+    return [...this.byId.values()].map((a) => {
+      const dt = a.online ? Math.max(0, until - a.since) : 0
+      return {
+        agent: a.id, team: a.team, online: a.online, active: a.active, capacity: a.capacity,
+        onlineMs: a.onlineMs + dt,
+        occupiedMs: a.occupiedMs + (a.active > 0 ? dt : 0),
+        loadMs: a.loadMs + dt * Math.min(a.active / a.capacity, 1),
+      }
+    })
   }
 
   /** Figures up to `until`, without changing the state. */

@@ -17,6 +17,18 @@ export class Dedup {
 
   constructor(private readonly days: number) {}
 
+  toState() {
+    return { buckets: [...this.buckets].map(([day, m]) => [day, m.toState()] as const), newestDay: this.newestDay, tooOld: this.tooOld }
+  }
+
+  restore(state: ReturnType<Dedup['toState']>): void {
+    this.buckets = new Map(state.buckets.map(([day, m]) => [day, FingerprintMap.fromState(m)]))
+    this.newestDay = state.newestDay
+    this.tooOld = state.tooOld
+    this.lastDay = NaN
+    this.lastSet = null
+  }
+
   /**
    * True the first time an id is seen. A duplicate carries the same event time, so only its
    * day's bucket is looked at. An event older than the buckets kept cannot be told from a

@@ -31,6 +31,29 @@ export class DeliveryTracker {
   readonly bySender = new Map<SenderKind, Counts>()
   readonly byLine = new Map<string, Counts>()
 
+  toState() {
+    return {
+      current: this.current.toState(),
+      previous: this.previous.toState(),
+      generationStart: this.generationStart,
+      counts: { ...this.counts },
+      failuresByCode: [...this.failuresByCode],
+      bySender: [...this.bySender],
+      byLine: [...this.byLine],
+    }
+  }
+
+  restore(state: ReturnType<DeliveryTracker['toState']>): void {
+    const d = this as DeliveryTracker
+    d.current = FingerprintMap.fromState(state.current)
+    d.previous = FingerprintMap.fromState(state.previous)
+    d.generationStart = state.generationStart
+    Object.assign(d.counts, state.counts)
+    for (const [k, v] of state.failuresByCode) d.failuresByCode.set(k, v)
+    for (const [k, v] of state.bySender) d.bySender.set(k, v)
+    for (const [k, v] of state.byLine) d.byLine.set(k, v)
+  }
+
   private rotate(at: number) {
     if (at - this.generationStart < GENERATION_MS) return
     this.previous = this.current

@@ -1,3 +1,5 @@
+import type { Agents } from './agents.js'
+
 /**
  * What the core tells the sinks (ClickHouse, metrics, Alertmanager, live feed): plain data.
  * Changed conversations are not effects but a set (engine.drainChanged()).
@@ -8,8 +10,10 @@ export type Effect =
   | { type: 'opened'; line: string; at: number }
   | { type: 'resolved'; line: string; team: string; by: string; at: number }
   | { type: 'sample'; metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'; seconds: number; at: number; line: string; team: string; agent: string | null }
-  | { type: 'escalation'; level: 'warning' | 'breach'; action: 'fire' | 'resolve' | 'retract'; moment: number; conversation: string; line: string; team: string; agent: string | null; waitingSince: number }
-  | { type: 'csat'; line: string; team: string; agent: string | null; score: number }
+  | { type: 'escalation'; level: 'warning' | 'breach'; action: 'fire' | 'resolve' | 'retract'; moment: number; firedAt: number; conversation: string; line: string; team: string; agent: string | null; waitingSince: number }
+  | { type: 'csat'; line: string; team: string; agent: string | null; score: number; at: number }
   | { type: 'fcr'; conversation: string; fcr: boolean }
   | { type: 'missed'; conversation: string; line: string; team: string; at: number }
   | { type: 'status'; line: string; status: string; codes: number[] }
+  // Each agent's cumulative times at the end of a minute of event time, as the clock passes it.
+  | { type: 'agent_minute'; end: number; agents: ReturnType<Agents['totals']> }

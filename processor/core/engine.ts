@@ -8,11 +8,11 @@ import type { Config } from '../../schemas/config.js'
 import { lineTeam } from '../../schemas/config.js'
 import { compileCalendar, businessSeconds, type Calendar } from './calendar.js'
 import { createEscalation } from './escalation.js'
-import { TimerQueue, TimerKind } from './timers.js'
+import { TimerQueue, TimerKind, type Timer } from './timers.js'
 import { Dedup } from './dedup.js'
-import { Agents } from './agents.js'
+import { Agents, type Agent } from './agents.js'
 import { DeliveryTracker } from './delivery.js'
-import { createTallies } from './tallies.js'
+import { createTallies, type TalliesState } from './tallies.js'
 import { newConversation, stateOf, conversationId, CategorySource, type Conversation } from './state.js'
 import type { Effect } from './effects.js'
 import { isTimeless } from './reorder.js'
@@ -23,10 +23,34 @@ const CSAT_REPLY = /^csat_([1-5])$/
 const SILENT_TYPES = new Set(['reaction', 'system'])
 const EARLY_REPLY_MS = 2_000
 const NO_CODES: number[] = []
+const MINUTE = 60_000
+const MAX_AGENT_MINUTES = 1_440
 
 export type Engine = ReturnType<typeof createEngine>
 
-export function createEngine(config: Config) {
+interface FcrWatch {
+  id: string
+  resolvedAt: number
+  eligible: boolean
+}
+
+/** Everything the core knows, as plain data (a checkpoint; see exportState). */
+export interface EngineState {
+  v: 1
+  clock: number
+  convs: Conversation[]
+  fcrWatch: Array<[string, FcrWatch[]]>
+  timers: Timer[]
+  quiet: string[]
+  earlyReplies: Array<[string, { at: number; writer: string }]>
+  dedup: ReturnType<Dedup['toState']>
+  agents: Agent[]
+  delivery: ReturnType<DeliveryTracker['toState']>
+  tallies: TalliesState
+}
+
+/** `initial`: a state from exportState() (a checkpoint) to continue from. */
+export function createEngine(config: Config, initial?: EngineState) {
   const th = config.thresholds
   const calendars = new Map<string, Calendar>()
   for (const [line, lc] of Object.entries(config.lines)) if (lc.business_hours) calendars.set(line, compileCalendar(lc.business_hours))
@@ -36,8 +60,8 @@ export function createEngine(config: Config) {
    * Resolved conversations out of `convs` (compacted, or followed by a new one) whose FCR verdict
    * waits for the end of repeat_window (KPIS.md: pending until the window has passed).
    */
-  const fcrWatch = new Map<string, Array<{ id: string; resolvedAt: number; eligible: boolean }>>()
-  const watch = (key: string, w: { id: string; resolvedAt: number; eligible: boolean }) => {
+  const fcrWatch = new Map<string, FcrWatch[]>()
+  const watch = (key: string, w: FcrWatch) => {
     const list = fcrWatch.get(key)
     if (list) list.push(w)
     else fcrWatch.set(key, [w])
@@ -51,7 +75,8 @@ export function createEngine(config: Config) {
   let effects: Effect[] = []
   let clock = -Infinity
 
-  const { totals, timing, rolling, perAgent, agentStats, categories, setCategory } = createTallies()
+  const tallies = createTallies()
+  const { totals, timing, rolling, perAgent, agentStats, categories, setCategory } = tallies
 
   const emit = (e: Effect) => effects.push(e)
   /** Conversations changed since the sinks last looked: a set, so a busy chat costs nothing more. */
@@ -142,12 +167,18 @@ export function createEngine(config: Config) {
         const secs = Math.max(0, (at - c.openedAt) / S)
         timing.resolution.add(secs)
         rolling.resolution.add(at, secs)
+        c.resolutionSeconds = secs
         sample('resolution', c, secs, at)
       }
-      if (c.botAnswered && !c.hasHuman) totals.contained++
+      if (c.botAnswered && !c.hasHuman) {
+        totals.contained++
+        c.contained = true
+      }
     }
     if (by !== 'timeout') {
-      timing.fullResolution.add(Math.max(0, (at - c.openedAt) / S))
+      const full = Math.max(0, (at - c.openedAt) / S)
+      timing.fullResolution.add(full)
+      ;(c.fullResolutions ??= []).push(full)
       c.fcrPending = true
       totals.fcrPending++
       timers.push({ at: at + th.repeat_window * S, kind: TimerKind.FcrFinal, key: c.key, ref: at })
@@ -169,7 +200,7 @@ export function createEngine(config: Config) {
     const csatReply = e.reply_id ? CSAT_REPLY.exec(e.reply_id) : null
     const csatDigit = e.digit !== null && c?.surveyAt != null && at >= c.surveyAt && at - c.surveyAt <= th.csat_window * S ? e.digit : null
     if (c && (csatReply || csatDigit !== null)) {
-      setCsat(c, csatReply ? Number(csatReply[1]) : csatDigit!)
+      setCsat(c, csatReply ? Number(csatReply[1]) : csatDigit!, at)
       return
     }
     if (SILENT_TYPES.has(e.message_type)) return
@@ -195,6 +226,7 @@ export function createEngine(config: Config) {
       startWaiting(c, at)
     }
     c.lastCustomerAt = Math.max(c.lastCustomerAt, at)
+    c.messagesIn++
     touchMessage(c, at)
     if (typeof e.sentiment === 'number') {
       c.sentimentSum += e.sentiment
@@ -202,7 +234,10 @@ export function createEngine(config: Config) {
       c.sentimentLast = e.sentiment
       totals.sentimentMessages++
       totals.sentimentSum += e.sentiment
-      if (e.sentiment < th.negative_below) totals.negativeMessages++
+      if (e.sentiment < th.negative_below) {
+        totals.negativeMessages++
+        c.negativeMessages++
+      }
     }
     if (c.waitingSince !== null && c.breachedAt === null) {
       const negative = typeof e.sentiment === 'number' && e.sentiment < th.negative_below
@@ -218,7 +253,7 @@ export function createEngine(config: Config) {
     changed(c)
   }
 
-  function setCsat(c: Conversation, score: number) {
+  function setCsat(c: Conversation, score: number, at: number) {
     if (c.csat !== null) totals.csat[c.csat]!--
     totals.csat[score]!++
     // Credited to the conversation's last assigned agent (KPIS.md "Outcomes").
@@ -228,7 +263,7 @@ export function createEngine(config: Config) {
       a[score]!++
     }
     c.csat = score
-    emit({ type: 'csat', line: c.line, team: c.team, agent: c.agent, score })
+    emit({ type: 'csat', line: c.line, team: c.team, agent: c.agent, score, at })
     changed(c)
   }
 
@@ -249,6 +284,7 @@ export function createEngine(config: Config) {
       return
     }
     if (!c.open) return
+    c.messagesOut++
     touchMessage(c, at)
     if (e.sender_kind === 'bot') {
       if (!c.hasHuman && c.handoffAt === null) {
@@ -257,6 +293,7 @@ export function createEngine(config: Config) {
           totals.botConversations++
           const secs = Math.max(0, (at - c.openedAt) / S)
           timing.botFirst.add(secs)
+          c.botFirstSeconds = secs
           sample('bot_frt', c, secs, at)
         }
         c.botPhase = true
@@ -278,6 +315,7 @@ export function createEngine(config: Config) {
       c.botPhase = false
       c.handoffAt = at
       totals.handoffs++
+      c.handedOff = true
     }
     if (c.firstHumanAt === null) {
       c.firstHumanAt = at
@@ -292,15 +330,23 @@ export function createEngine(config: Config) {
       }
       if (writer !== 'app') agentStats(writer).frt.add(secs)
       const cal = calendars.get(c.line)
-      if (cal) timing.frtBusiness.add(businessSeconds(cal, start, Math.max(start, at)) )
+      if (cal) {
+        c.frtBusinessSeconds = businessSeconds(cal, start, Math.max(start, at))
+        timing.frtBusiness.add(c.frtBusinessSeconds)
+      }
       sample('frt', c, secs, at)
     } else if (c.waitingSince !== null) {
       const secs = Math.max(0, (at - c.waitingSince) / S)
       timing.nrt.add(secs)
       rolling.nrt.add(at, secs)
+      ;(c.nrtSamples ??= []).push(secs)
       if (writer !== 'app') agentStats(writer).nrt.add(secs)
       const cal = calendars.get(c.line)
-      if (cal) timing.nrtBusiness.add(businessSeconds(cal, c.waitingSince, Math.max(c.waitingSince, at)))
+      if (cal) {
+        const business = businessSeconds(cal, c.waitingSince, Math.max(c.waitingSince, at))
+        timing.nrtBusiness.add(business)
+        ;(c.nrtBusinessSamples ??= []).push(business)
+      }
       sample('nrt', c, secs, at)
     }
     endWaiting(c, at)
@@ -318,6 +364,7 @@ export function createEngine(config: Config) {
       c.firstAssignedAt = at
       const secs = Math.max(0, (at - (c.handoffAt ?? c.openedAt)) / S)
       timing.assignment.add(secs)
+      c.assignmentSeconds = secs
       sample('assignment', c, secs, at)
     }
     recount(c, at)
@@ -329,7 +376,10 @@ export function createEngine(config: Config) {
     if (!c || !c.open || c.handoffAt !== null) return
     if (e.team) c.team = e.team
     c.handoffAt = at
-    if (c.botAnswered) totals.handoffs++
+    if (c.botAnswered) {
+      totals.handoffs++
+      c.handedOff = true
+    }
     c.botPhase = false
     if (!c.hasHuman) startWaiting(c, at)
     recount(c, at)
@@ -366,7 +416,7 @@ export function createEngine(config: Config) {
       }
       case 'csat.response': {
         const c = convs.get(`${e.line}|${e.customer}`)
-        if (c) setCsat(c, e.score)
+        if (c) setCsat(c, e.score, at)
         else totals.csat[e.score]!++
         return
       }
@@ -384,7 +434,10 @@ export function createEngine(config: Config) {
     switch (t.kind) {
       case TimerKind.Warn:
       case TimerKind.Breach:
-        if (c && c.open && c.waitingSince === t.ref) fireEscalation(c, t.kind, t.at)
+        if (c && c.open && c.waitingSince === t.ref) {
+          fireEscalation(c, t.kind, t.at)
+          changed(c)
+        }
         return
       case TimerKind.Inactivity:
       case TimerKind.ServiceWindow: {
@@ -424,17 +477,73 @@ export function createEngine(config: Config) {
     }
   }
 
+  /**
+   * Agents' cumulative times at each minute boundary the clock passes (at most a day of them
+   * after a jump), taken before anything at or after the boundary applies: the same figures
+   * however the stream is batched or checkpointed.
+   */
+  let nextMinute = Number.isFinite(initial?.clock) ? Math.floor(initial!.clock / MINUTE) * MINUTE + MINUTE : Infinity
+  function passMinutes(to: number) {
+    if (to < nextMinute) return
+    if (agents.byId.size > 0) {
+      const last = Math.floor(to / MINUTE) * MINUTE
+      for (let m = Math.max(nextMinute, last - (MAX_AGENT_MINUTES - 1) * MINUTE); m <= last; m += MINUTE) emit({ type: 'agent_minute', end: m, agents: agents.totals(m) })
+    }
+    nextMinute = Math.floor(to / MINUTE) * MINUTE + MINUTE
+  }
+
   /** Moves the clock to `now`, firing every timer due by then, in time order. */
   function advance(now: number) {
+    if (nextMinute === Infinity && Number.isFinite(now)) nextMinute = Math.floor(now / MINUTE) * MINUTE + MINUTE
     for (let t = timers.peek(); t && t.at <= now; t = timers.peek()) {
+      passMinutes(t.at)
       timers.pop()
       if (t.at > clock) clock = t.at
       fire(t)
     }
+    passMinutes(now)
     if (now > clock) clock = now
   }
 
+  /**
+   * The whole state as plain data (maps as entry lists, typed arrays kept) for a checkpoint,
+   * taken between events with effects and changes drained. v8.serialize it at once: it shares
+   * live objects.
+   */
+  function exportState(): EngineState {
+    if (effects.length || dirty.size) throw new Error('drain effects and changes before a snapshot')
+    return {
+      v: 1,
+      clock,
+      convs: [...convs.values()],
+      fcrWatch: [...fcrWatch],
+      timers: timers.toState(),
+      quiet: [...quiet],
+      earlyReplies: [...earlyReplies],
+      dedup: dedup.toState(),
+      agents: agents.toState(),
+      delivery: delivery.toState(),
+      tallies: tallies.toState(),
+    }
+  }
+
+  function restore(state: EngineState) {
+    if (state.v !== 1) throw new Error(`unknown engine state version ${String(state.v)}`)
+    clock = state.clock
+    for (const c of state.convs) convs.set(c.key, c)
+    for (const [k, list] of state.fcrWatch) fcrWatch.set(k, list)
+    timers.restore(state.timers)
+    for (const k of state.quiet) quiet.add(k)
+    for (const [k, v] of state.earlyReplies) earlyReplies.set(k, v)
+    dedup.restore(state.dedup)
+    agents.restore(state.agents)
+    delivery.restore(state.delivery)
+    tallies.restore(state.tallies)
+  }
+  if (initial) restore(initial)
+
   return {
+    exportState,
     /** Applies one event (in event-time order; a late one is applied as it comes). */
     apply(e: CanonicalEvent, atMs = Date.parse(e.at)): boolean {
       if (!dedup.firstSeen(e.id, atMs)) return false

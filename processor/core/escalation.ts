@@ -43,8 +43,8 @@ export function createEscalation({ th, calendars, timers, totals, rolling, emit 
     else if (Number.isFinite(breach)) timers.push({ at: breach, kind: TimerKind.Breach, key: c.key, ref: c.waitingSince })
   }
 
-  function notify(c: Conversation, level: 'warning' | 'breach', action: 'fire' | 'resolve' | 'retract', moment: number) {
-    emit({ type: 'escalation', level, action, moment, conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment })
+  function notify(c: Conversation, level: 'warning' | 'breach', action: 'fire' | 'resolve' | 'retract', moment: number, firedAt = moment) {
+    emit({ type: 'escalation', level, action, moment, firedAt, conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment })
   }
 
   /** The waiting period ends at `at` (a human reply or a resolution). */
@@ -55,13 +55,16 @@ export function createEscalation({ th, calendars, timers, totals, rolling, emit 
       if (firedAt === null) continue
       if (at < firedAt) {
         // A late reply stamped before the alert's moment: it should never have fired.
-        if (level === 'warning') totals.warnings--
-        else {
+        if (level === 'warning') {
+          totals.warnings--
+          c.warnings--
+        } else {
           totals.breaches--
+          c.breaches--
           rolling.counts.add(firedAt, 'breaches', -1)
         }
         notify(c, level, 'retract', firedAt)
-      } else notify(c, level, 'resolve', at)
+      } else notify(c, level, 'resolve', at, firedAt)
     }
     c.waitingSince = null
     c.waitingNegative = false
@@ -83,11 +86,13 @@ export function createEscalation({ th, calendars, timers, totals, rolling, emit 
     if (kind === TimerKind.Warn && c.warnedAt === null && warn === at && c.breachedAt === null) {
       c.warnedAt = at
       totals.warnings++
+      c.warnings++
       notify(c, 'warning', 'fire', at)
       scheduleEscalation(c)
     } else if (kind === TimerKind.Breach && c.breachedAt === null && breach === at) {
       c.breachedAt = at
       totals.breaches++
+      c.breaches++
       rolling.counts.add(at, 'breaches')
       notify(c, 'breach', 'fire', at)
     }

@@ -60,6 +60,18 @@ export class FingerprintMap {
     return prev
   }
 
+  /** Plain data for a snapshot (processor/core/snapshot.ts). */
+  toState() {
+    return { slots: this.slots, size: this.size }
+  }
+
+  static fromState(state: { slots: Uint32Array; size: number }): FingerprintMap {
+    const m = new FingerprintMap(1)
+    m.slots = state.slots
+    m.size = state.size
+    return m
+  }
+
   private grow() {
     const old = this.slots
     this.slots = new Uint32Array(old.length * 2)

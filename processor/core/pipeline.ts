@@ -1,18 +1,26 @@
 import type { CanonicalEvent } from '../../schemas/events.js'
 import type { Config } from '../../schemas/config.js'
-import { createEngine, type Engine } from './engine.js'
-import { ReorderBuffer } from './reorder.js'
+import { createEngine, type Engine, type EngineState } from './engine.js'
+import { ReorderBuffer, type Timed } from './reorder.js'
 import { summarise } from './summary.js'
 
 /**
  * Reorder buffer + core: events in any order within the lateness reach the core in event-time
  * order, and the clock never passes an event still in the buffer.
  */
-export function createKpiPipeline(config: Config, latenessMs: number) {
-  const engine: Engine = createEngine(config)
+export interface PipelineState {
+  engine: EngineState
+  buffered: Timed[]
+  maxAt: number
+  lastAt: number
+}
+
+export function createKpiPipeline(config: Config, latenessMs: number, initial?: PipelineState) {
+  const engine: Engine = createEngine(config, initial?.engine)
   const buffer = new ReorderBuffer(latenessMs)
   /** The latest event time of any kind: a replay's default `until`. */
-  let lastAt = -Infinity
+  let lastAt = initial?.lastAt ?? -Infinity
+  if (initial) buffer.restore(initial.buffered, initial.maxAt)
 
   const apply = (t: { event: CanonicalEvent; atMs: number }) => {
     engine.apply(t.event, t.atMs)
@@ -24,6 +32,10 @@ export function createKpiPipeline(config: Config, latenessMs: number) {
 
   return {
     engine,
+    /** Everything needed to continue later (drain the engine's effects and changes first). */
+    exportState(): PipelineState {
+      return { engine: engine.exportState(), buffered: buffer.toState(), maxAt: buffer.maxEventAt, lastAt }
+    },
     push(event: CanonicalEvent) {
       const at = Date.parse(event.at)
       if (at > lastAt) lastAt = at

@@ -43,6 +43,21 @@ export class ReorderBuffer {
 
   constructor(private readonly latenessMs: number) {}
 
+  /** Events held (a checkpoint), oldest first. */
+  toState(): Timed[] {
+    return this.items.slice(this.head)
+  }
+
+  restore(items: Timed[], maxAt: number): void {
+    this.items = items
+    this.head = 0
+    this.maxAt = maxAt
+  }
+
+  get maxEventAt(): number {
+    return this.maxAt
+  }
+
   get size(): number {
     return this.items.length - this.head
   }

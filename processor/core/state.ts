@@ -53,6 +53,24 @@ export interface Conversation {
   fcrPending: boolean
   /** The agent whose active count includes this conversation. */
   countedAgent: string | null
+  // Facts kept for the conversation's row (ClickHouse `conversations`, `deskpulse report`).
+  messagesIn: number
+  messagesOut: number
+  frtBusinessSeconds: number | null
+  assignmentSeconds: number | null
+  botFirstSeconds: number | null
+  /** First resolution's duration (null for an inactivity close, as in the summary). */
+  resolutionSeconds: number | null
+  /** Every explicit resolution's duration from opening (reopened chats resolve again). */
+  fullResolutions: number[] | null
+  nrtSamples: number[] | null
+  nrtBusinessSamples: number[] | null
+  /** Net of retractions. */
+  warnings: number
+  breaches: number
+  handedOff: boolean
+  contained: boolean
+  negativeMessages: number
 }
 
 export function stateOf(c: Conversation): BacklogState {
@@ -101,5 +119,19 @@ export function newConversation(key: string, line: string, team: string, at: num
     missed: false,
     fcrPending: false,
     countedAgent: null,
+    messagesIn: 0,
+    messagesOut: 0,
+    frtBusinessSeconds: null,
+    assignmentSeconds: null,
+    botFirstSeconds: null,
+    resolutionSeconds: null,
+    fullResolutions: null,
+    nrtSamples: null,
+    nrtBusinessSamples: null,
+    warnings: 0,
+    breaches: 0,
+    handedOff: false,
+    contained: false,
+    negativeMessages: 0,
   }
 }

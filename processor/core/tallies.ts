@@ -47,5 +47,26 @@ export function createTallies() {
     c.category = category
     c.categorySource = source
   }
-  return { totals, timing, rolling, perAgent, agentStats, categories, setCategory }
+  /** Plain data for a snapshot (processor/core/snapshot.ts). */
+  function toState() {
+    return {
+      totals: { ...totals, csat: [...totals.csat] },
+      timing: Object.entries(timing).map(([k, t]) => [k, t.toState()] as const),
+      rolling: { frt: rolling.frt.toState(), nrt: rolling.nrt.toState(), resolution: rolling.resolution.toState(), counts: rolling.counts.toState() },
+      perAgent: [...perAgent].map(([id, a]) => [id, { ...a, frt: a.frt.toState(), nrt: a.nrt.toState() }] as const),
+      categories: [...categories],
+    }
+  }
+  function restore(state: ReturnType<typeof toState>) {
+    Object.assign(totals, state.totals)
+    for (const [k, t] of state.timing) timing[k as keyof typeof timing] = TimingStat.fromState(t)
+    rolling.frt = RollingTiming.fromState(state.rolling.frt)
+    rolling.nrt = RollingTiming.fromState(state.rolling.nrt)
+    rolling.resolution = RollingTiming.fromState(state.rolling.resolution)
+    rolling.counts.restore(state.rolling.counts)
+    for (const [id, a] of state.perAgent) perAgent.set(id, { ...a, frt: TimingStat.fromState(a.frt), nrt: TimingStat.fromState(a.nrt) })
+    for (const [k, v] of state.categories) categories.set(k, v)
+  }
+  return { totals, timing, rolling, perAgent, agentStats, categories, setCategory, toState, restore }
 }
+export type TalliesState = ReturnType<ReturnType<typeof createTallies>['toState']>

@@ -43,6 +43,14 @@ export class TimerQueue {
     h[i] = t
   }
 
+  toState(): Timer[] {
+    return this.heap
+  }
+
+  restore(heap: Timer[]): void {
+    this.heap = heap
+  }
+
   peek(): Timer | undefined {
     return this.heap[0]
   }

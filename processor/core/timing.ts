@@ -23,6 +23,24 @@ export class TimingStat {
     this.sum += other.sum
   }
 
+  /** Plain data for a snapshot: the sketch's stores and summary (no protobuf dependency). */
+  toState() {
+    const { store, negativeStore, zeroCount, count, min, max, sum } = this.sketch as unknown as Record<string, unknown>
+    return { count: this.count, sum: this.sum, sketch: { store: { ...(store as object) }, negativeStore: { ...(negativeStore as object) }, zeroCount, count, min, max, sum } }
+  }
+
+  static fromState(state: ReturnType<TimingStat['toState']>): TimingStat {
+    const t = new TimingStat()
+    t.count = state.count
+    t.sum = state.sum
+    const sketch = t.sketch as unknown as Record<string, unknown>
+    const { store, negativeStore, ...rest } = state.sketch
+    Object.assign(sketch.store as object, store)
+    Object.assign(sketch.negativeStore as object, negativeStore)
+    Object.assign(sketch, rest)
+    return t
+  }
+
   quantile(q: number): number | null {
     return this.count === 0 ? null : this.sketch.getValueAtQuantile(q)
   }
@@ -42,6 +60,16 @@ const MINUTE = 60_000
 export class RollingTiming {
   private minutes = new Map<number, TimingStat>()
   constructor(private readonly keepMs = 24 * 3_600_000) {}
+
+  toState() {
+    return [...this.minutes].map(([m, stat]) => [m, stat.toState()] as const)
+  }
+
+  static fromState(state: ReturnType<RollingTiming['toState']>): RollingTiming {
+    const r = new RollingTiming()
+    for (const [m, stat] of state) r.minutes.set(m, TimingStat.fromState(stat))
+    return r
+  }
 
   add(atMs: number, seconds: number): void {
     const m = Math.floor(atMs / MINUTE)
@@ -72,6 +100,16 @@ export class RollingCounts<K extends string> {
   private lastMinute = NaN
   private lastRow: Record<K, number> | null = null
   constructor(private readonly names: readonly K[], private readonly keepMs = 24 * 3_600_000) {}
+
+  toState() {
+    return [...this.minutes]
+  }
+
+  restore(state: Array<[number, Record<K, number>]>): void {
+    this.minutes = new Map(state)
+    this.lastMinute = NaN
+    this.lastRow = null
+  }
 
   add(atMs: number, name: K, by = 1): void {
     const m = Math.floor(atMs / MINUTE)

@@ -8,6 +8,7 @@ import path from 'node:path'
 import getPort from 'get-port'
 import type { NatsConnection } from '@nats-io/transport-node'
 import { startNatsServer, type NatsServer } from '../../runtime/nats-server.js'
+import { startNatsCluster as startNatsClusterProcesses, type NatsCluster } from '../../runtime/nats-cluster.js'
 import { startPrometheus, type Prometheus } from '../../runtime/prometheus.js'
 import { startAlertmanager, type Alertmanager } from '../../runtime/alertmanager.js'
 import { connectBus } from '../../bus/connect.js'
@@ -59,6 +60,30 @@ export async function startNats(t: Teardown): Promise<NatsFixture> {
     await fixture.server.stop()
   })
   return fixture
+}
+
+export interface NatsClusterFixture {
+  cluster: NatsCluster
+  /** Every client URL, comma-separated (NATS_URL for the cluster). */
+  urls: string
+  /** A connection to all the servers, with the DESKPULSE stream created at `replicas`. */
+  nc: NatsConnection
+}
+
+/**
+ * A JetStream cluster of `size` nats-servers on free loopback ports (temporary stores), the
+ * DESKPULSE stream created with `replicas` (default: one per server). Stopped at teardown; the
+ * servers are killed if the test process dies.
+ */
+export async function startNatsCluster(t: Teardown, opts: { size?: number; replicas?: number } = {}): Promise<NatsClusterFixture> {
+  const size = opts.size ?? 3
+  const baseDir = await tempDir(t, 'deskpulse-nats-cluster-')
+  const cluster = await startNatsClusterProcesses({ size, baseDir })
+  t.teardown(() => cluster.stop())
+  const nc = await connectBus(cluster.urls, 'deskpulse-test')
+  t.teardown(() => nc.close().catch(() => {}))
+  await ensureStream(nc, { replicas: opts.replicas ?? size })
+  return { cluster, urls: cluster.urls, nc }
 }
 
 /**

@@ -1,0 +1,242 @@
+/**
+ * Rows of the processor's tables (schemas/clickhouse/002_kpi_tables.sql) from the core's state
+ * and effects. Pure functions of what the core says: replay, live and the report tests build
+ * rows with this one module.
+ */
+import type { Config } from '../../schemas/config.js'
+import type { Effect } from '../core/effects.js'
+import { conversationId, stateOf, type Conversation } from '../core/state.js'
+
+/** `YYYY-MM-DD hh:mm:ss.sss` (UTC), the text form DateTime64(3, 'UTC') reads in JSONEachRow. */
+const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+const tsOrNull = (ms: number | null) => (ms === null ? null : ts(ms))
+const minuteOf = (ms: number) => Math.floor(ms / 60_000) * 60_000
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6
+
+export const customerOf = (key: string) => key.slice(key.indexOf('|') + 1)
+
+export type ConversationRow = ReturnType<typeof conversationRow>
+
+export function conversationRow(c: Conversation, version: number) {
+  return {
+    conversation_id: conversationId(c),
+    line: c.line,
+    customer: customerOf(c.key),
+    team: c.team,
+    agent: c.agent ?? '',
+    category: c.category ?? '',
+    opened_at: ts(c.openedAt),
+    open: c.open ? 1 : 0,
+    state: c.open ? stateOf(c) : 'resolved',
+    waiting_since: c.open ? tsOrNull(c.waitingSince) : null,
+    last_customer_at: ts(c.lastCustomerAt),
+    last_message_at: ts(c.lastMessageAt),
+    handoff_at: tsOrNull(c.handoffAt),
+    first_assigned_at: tsOrNull(c.firstAssignedAt),
+    first_human_at: tsOrNull(c.firstHumanAt),
+    first_resolved_at: tsOrNull(c.firstResolvedAt),
+    resolved_at: c.open ? null : tsOrNull(c.resolvedAt),
+    resolved_by: c.open ? '' : (c.resolvedBy ?? ''),
+    frt_seconds: c.frtSeconds,
+    frt_business_seconds: c.frtBusinessSeconds,
+    assignment_seconds: c.assignmentSeconds,
+    bot_first_seconds: c.botFirstSeconds,
+    resolution_seconds: c.resolutionSeconds,
+    full_resolution_seconds: c.fullResolutions ?? [],
+    nrt_seconds: c.nrtSamples ?? [],
+    nrt_business_seconds: c.nrtBusinessSamples ?? [],
+    messages_in: c.messagesIn,
+    messages_out: c.messagesOut,
+    warnings: c.warnings,
+    breaches: c.breaches,
+    missed: c.missed ? 1 : 0,
+    reopened: c.reopened ? 1 : 0,
+    bot_answered: c.botAnswered ? 1 : 0,
+    handed_off: c.handedOff ? 1 : 0,
+    contained: c.contained ? 1 : 0,
+    several_writers: c.severalWriters ? 1 : 0,
+    fcr_pending: c.fcrPending ? 1 : 0,
+    csat: c.csat,
+    sentiment_mean: c.sentimentCount ? round6(c.sentimentSum / c.sentimentCount) : null,
+    sentiment_sum: c.sentimentSum,
+    sentiment_count: c.sentimentCount,
+    negative_messages: c.negativeMessages,
+    version,
+  }
+}
+
+export function verdictRow(e: Extract<Effect, { type: 'fcr' }>, version: number) {
+  const key = e.conversation.slice(0, e.conversation.lastIndexOf('#'))
+  return { conversation_id: e.conversation, line: key.slice(0, key.indexOf('|')), customer: customerOf(key), fcr: e.fcr ? 1 : 0, version }
+}
+
+const OUTCOME = { fire: 'firing', resolve: 'answered', retract: 'retracted' } as const
+/** A fire then its end at one stream position: the end must win. */
+const ACTION_RANK = { fire: 0, resolve: 1, retract: 1 } as const
+
+export function escalationRow(e: Extract<Effect, { type: 'escalation' }>, version: number) {
+  const key = e.conversation.slice(0, e.conversation.lastIndexOf('#'))
+  return {
+    conversation_id: e.conversation,
+    line: e.line,
+    customer: customerOf(key),
+    team: e.team,
+    agent: e.agent ?? '',
+    level: e.level,
+    waiting_since: ts(e.waitingSince),
+    fired_at: ts(e.firedAt),
+    ended_at: e.action === 'fire' ? null : ts(e.moment),
+    outcome: OUTCOME[e.action],
+    version: version * 2 + ACTION_RANK[e.action],
+  }
+}
+
+export interface MinuteCell {
+  minute: number
+  line: string
+  team: string
+  opened: number
+  resolved: number
+  frt_count: number
+  frt_sum: number
+  frt_within_target: number
+  frt_samples: number[]
+  nrt_samples: number[]
+  assignment_samples: number[]
+  resolution_samples: number[]
+  bot_first_samples: number[]
+  warnings: number
+  breaches: number
+  missed: number
+  csat_responses: number
+  csat_positive: number
+  csat_sum: number
+}
+
+const SAMPLE_COLUMN = {
+  frt: 'frt_samples',
+  nrt: 'nrt_samples',
+  assignment: 'assignment_samples',
+  resolution: 'resolution_samples',
+  bot_frt: 'bot_first_samples',
+} as const
+
+/**
+ * `kpi_minute` cells fed by effects, keyed by minute × line × team. A cell is rewritten whole
+ * (replacing by version) each time it changes, so it is kept for `keepMs` of event time after
+ * its minute: later effects for an older minute are not rolled up (docs/pipeline.md).
+ * Conversations opened before a team was known stay under the line's team at opening.
+ */
+export class MinuteRollup {
+  private cells = new Map<string, MinuteCell>()
+  private touched = new Set<MinuteCell>()
+  private newest = -Infinity
+  lateDropped = 0
+
+  constructor(private readonly config: Config, private readonly keepMs = 48 * 3_600_000) {}
+
+  private cell(at: number, line: string, team: string): MinuteCell | null {
+    const minute = minuteOf(at)
+    if (minute > this.newest) this.newest = minute
+    if (minute < this.newest - this.keepMs) {
+      this.lateDropped++
+      return null
+    }
+    const key = `${minute}|${line}|${team}`
+    let c = this.cells.get(key)
+    if (!c) {
+      c = {
+        minute, line, team, opened: 0, resolved: 0, frt_count: 0, frt_sum: 0, frt_within_target: 0,
+        frt_samples: [], nrt_samples: [], assignment_samples: [], resolution_samples: [], bot_first_samples: [],
+        warnings: 0, breaches: 0, missed: 0, csat_responses: 0, csat_positive: 0, csat_sum: 0,
+      }
+      this.cells.set(key, c)
+    }
+    this.touched.add(c)
+    return c
+  }
+
+  toState(): Array<[string, MinuteCell]> {
+    return [...this.cells]
+  }
+
+  restore(cells: Array<[string, MinuteCell]>): void {
+    this.cells = new Map(cells)
+    for (const c of this.cells.values()) if (c.minute > this.newest) this.newest = c.minute
+  }
+
+  add(e: Effect): void {
+    switch (e.type) {
+      case 'opened': {
+        const c = this.cell(e.at, e.line, this.config.lines[e.line]?.team || this.config.default_team)
+        if (c) c.opened++
+        return
+      }
+      case 'resolved': {
+        const c = this.cell(e.at, e.line, e.team)
+        if (c) c.resolved++
+        return
+      }
+      case 'sample': {
+        const c = this.cell(e.at, e.line, e.team)
+        if (!c) return
+        c[SAMPLE_COLUMN[e.metric]].push(e.seconds)
+        if (e.metric === 'frt') {
+          c.frt_count++
+          c.frt_sum += e.seconds
+          if (e.seconds <= this.config.thresholds.frt_target) c.frt_within_target++
+        }
+        return
+      }
+      case 'escalation': {
+        if (e.action === 'resolve') return
+        const c = this.cell(e.firedAt, e.line, e.team)
+        if (!c) return
+        const by = e.action === 'fire' ? 1 : -1
+        if (e.level === 'warning') c.warnings += by
+        else c.breaches += by
+        return
+      }
+      case 'missed': {
+        const c = this.cell(e.at, e.line, e.team)
+        if (c) c.missed++
+        return
+      }
+      case 'csat': {
+        const c = this.cell(e.at, e.line, e.team)
+        if (!c) return
+        c.csat_responses++
+        c.csat_sum += e.score
+        if (e.score >= 4) c.csat_positive++
+        return
+      }
+      default:
+        return
+    }
+  }
+
+  /** Rows of the cells changed since the last call; cells past `keepMs` are forgotten. */
+  drain(version: number) {
+    const rows = [...this.touched].map((c) => ({ ...c, minute: ts(c.minute).slice(0, 19), version }))
+    this.touched.clear()
+    for (const [k, c] of this.cells) if (c.minute < this.newest - this.keepMs) this.cells.delete(k)
+    return rows
+  }
+}
+
+/** `agent_minute` rows for the minute ending at `e.end`: the row's `minute` is its start. */
+export function agentRows(e: Extract<Effect, { type: 'agent_minute' }>, version: number) {
+  const minute = ts(e.end - 60_000).slice(0, 19)
+  return e.agents.map((a) => ({
+    minute,
+    agent: a.agent,
+    team: a.team,
+    online: a.online ? 1 : 0,
+    active: a.active,
+    capacity: a.capacity,
+    online_seconds_total: a.onlineMs / 1000,
+    occupied_seconds_total: a.occupiedMs / 1000,
+    load_seconds_total: a.loadMs / 1000,
+    version,
+  }))
+}
