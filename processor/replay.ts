@@ -23,6 +23,11 @@ export interface ReplayOptions {
   analyseText?: TextAnalyser
   /** Called with bytes read so far (for a progress bar). */
   onProgress?: (bytes: number) => void
+  /**
+   * Called after each stretch of lines (and once at the end) with the events read in it and the
+   * line number reached: a sink writes rows here (the pipeline's engine has them to drain).
+   */
+  onBatch?: (pipeline: KpiPipeline, events: CanonicalEvent[], lineNo: number) => Promise<void> | void
 }
 
 /** Turns one replay line into canonical events, exactly as the ingest would. */
@@ -60,6 +65,7 @@ export async function replayFile(path: string, opts: ReplayOptions): Promise<{ p
   let lineNo = 0
   let receivedAt = new Date(0).toISOString()
   let sinceCatchUp = 0
+  let read: CanonicalEvent[] = []
   for await (const line of rl) {
     lineNo++
     if (line.trim() === '') continue
@@ -67,14 +73,20 @@ export async function replayFile(path: string, opts: ReplayOptions): Promise<{ p
       receivedAt = e.at
       if (opts.until !== undefined && Date.parse(e.at) > opts.until) continue
       pipeline.push(e)
+      if (opts.onBatch) read.push(e)
     }
     if (++sinceCatchUp >= 256) {
       sinceCatchUp = 0
       pipeline.catchUp()
       opts.onProgress?.(stream.bytesRead)
+      if (opts.onBatch) {
+        await opts.onBatch(pipeline, read, lineNo)
+        read = []
+      }
     }
   }
   const until = pipeline.finish(opts.until)
+  await opts.onBatch?.(pipeline, read, lineNo + 1)
   opts.onProgress?.(stream.bytesRead)
   return { pipeline, until, lines: lineNo }
 }
