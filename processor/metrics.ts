@@ -22,6 +22,21 @@ export function createProcessorMetrics() {
       help: 'Failed ClickHouse inserts (each is retried)',
       registers: [registry],
     }),
+    checkpointSeconds: new Gauge({
+      name: 'deskpulse_processor_checkpoint_seconds',
+      help: 'Time the last state checkpoint took (serialise and store)',
+      registers: [registry],
+    }),
+    checkpointBytes: new Gauge({
+      name: 'deskpulse_processor_checkpoint_bytes',
+      help: 'Size of the last state checkpoint',
+      registers: [registry],
+    }),
+    clickhouseUp: new Gauge({
+      name: 'deskpulse_processor_clickhouse_up',
+      help: '1 when the last ClickHouse write succeeded, 0 while writes fail (processing paused)',
+      registers: [registry],
+    }),
     messages: new Counter({
       name: 'helpdesk_messages_total',
       help: 'WhatsApp messages by line, direction (in/out) and sender kind',

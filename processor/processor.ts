@@ -2,17 +2,18 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Logger } from 'pino'
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.js'
-import { createConsumer, defaultConsumerOptions, type ConsumerOptions, type Delivery } from './shell/consumer.js'
-import { insertEvents } from './sinks/clickhouse-events.js'
 import { createProcessorHttp } from './http/server.js'
-import { createKpiFeed } from './shell/kpi-feed.js'
+import { createRunner, defaultRunnerOptions, type RunnerOptions } from './shell/runner.js'
+import { openCheckpoints } from './shell/checkpoints.js'
 import type { Config } from '../schemas/config.js'
 
 export interface ProcessorOptions {
   host: string
   port: number
   config: Config
-  consumer?: Partial<ConsumerOptions>
+  runner?: Partial<RunnerOptions>
+  /** Replicas of the checkpoint bucket (as the stream's on a NATS cluster). */
+  replicas?: number
 }
 
 export interface ProcessorDeps {
@@ -30,44 +31,35 @@ export interface Processor {
 export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Processor {
   const log = deps.log.child({ component: 'processor' })
   const metrics = createProcessorMetrics()
-  let lastWriteError: string | null = null
+  const runnerOptions = { ...defaultRunnerOptions, ...opts.runner }
+  let runner: ReturnType<typeof createRunner> | undefined
 
-  async function handle(batch: Delivery[]) {
-    if (batch.length === 0) {
-      metrics.lag.set(0)
-      return
-    }
-    const oldest = Math.min(...batch.map((d) => Date.parse(d.event.received_at)))
-    metrics.lag.set(Math.max(0, (Date.now() - oldest) / 1000))
-    try {
-      await insertEvents(deps.clickhouse, batch)
-      lastWriteError = null
-    } catch (err) {
-      metrics.writeErrors.inc()
-      lastWriteError = (err as Error).message
-      throw err
-    }
-    for (const { event } of batch) {
-      metrics.eventsProcessed.inc({ kind: event.kind })
-      if (event.kind === 'message.in') metrics.messages.inc({ line: event.line ?? '', direction: 'in', sender_kind: 'customer' })
-      if (event.kind === 'message.out') metrics.messages.inc({ line: event.line ?? '', direction: 'out', sender_kind: event.sender_kind })
-    }
+  // Counters continue across restarts: their values travel in the checkpoint.
+  const events = trackCounter(metrics.eventsProcessed)
+  const messages = trackCounter(metrics.messages)
+  const counters = {
+    save: () => ({ events: events.values(), messages: messages.values() }),
+    restore(saved: unknown) {
+      const s = saved as { events?: CounterValues; messages?: CounterValues } | undefined
+      for (const { labels, value } of s?.events ?? []) events.inc(labels, value)
+      for (const { labels, value } of s?.messages ?? []) messages.inc(labels, value)
+    },
   }
 
-  const consumer = createConsumer(deps.nc, { ...defaultConsumerOptions, ...opts.consumer }, handle, log)
-  const kpi = createKpiFeed(deps.nc, opts.config, log)
   const http = createProcessorHttp(
     {
       host: opts.host,
       port: opts.port,
       registry: metrics.registry,
       summary: () => {
-        const now = Math.max(kpi.pipeline.engine.clock, kpi.caughtUp ? Date.now() - opts.config.processing.lateness_seconds * 1000 : -Infinity)
-        return kpi.pipeline.summary(Number.isFinite(now) ? now : Date.now())
+        const p = runner!.pipeline
+        const live = runnerOptions.clock === 'wall' && runner!.caughtUp
+        const now = Math.max(p.engine.clock, live ? Date.now() - opts.config.processing.lateness_seconds * 1000 : -Infinity)
+        return p.summary(Number.isFinite(now) ? now : Date.now())
       },
       readiness: async () => {
         if (deps.nc.isClosed()) return 'NATS connection closed'
-        if (lastWriteError) return `ClickHouse writes failing: ${lastWriteError}`
+        if (runner?.lastWriteError) return `ClickHouse writes failing: ${runner.lastWriteError}`
         return null
       },
     },
@@ -77,16 +69,43 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   return {
     metrics,
     async start() {
-      await consumer.start()
-      kpi.start()
+      const checkpoints = await openCheckpoints(deps.nc, opts.replicas ?? 1)
+      runner = createRunner({ nc: deps.nc, clickhouse: deps.clickhouse, checkpoints, log, metrics }, opts.config, runnerOptions, {
+        counters,
+        onEvents(batch) {
+          for (const event of batch) {
+            events.inc({ kind: event.kind })
+            if (event.kind === 'message.in') messages.inc({ line: event.line ?? '', direction: 'in', sender_kind: 'customer' })
+            if (event.kind === 'message.out') messages.inc({ line: event.line ?? '', direction: 'out', sender_kind: event.sender_kind })
+          }
+        },
+      })
+      await runner.start()
       const address = await http.listen({ host: opts.host, port: opts.port })
       log.info({ address }, 'processor listening')
       return address
     },
     async close() {
       await http.close()
-      await kpi.close()
-      await consumer.close()
+      await runner?.close()
     },
+  }
+}
+
+type Labels = Record<string, string>
+type CounterValues = Array<{ labels: Labels; value: number }>
+
+/** A counter whose values are also kept here, readable synchronously for a checkpoint. */
+function trackCounter(counter: { inc(labels: Labels, value?: number): void }) {
+  const values = new Map<string, { labels: Labels; value: number }>()
+  return {
+    inc(labels: Labels, by = 1) {
+      const key = JSON.stringify(labels)
+      const v = values.get(key)
+      if (v) v.value += by
+      else values.set(key, { labels, value: by })
+      counter.inc(labels, by)
+    },
+    values: (): CounterValues => [...values.values()].map((v) => ({ ...v })),
   }
 }

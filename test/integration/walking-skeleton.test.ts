@@ -9,7 +9,7 @@ import { createLogger } from '../../cli/logger.js'
 import { STREAM } from '../../bus/stream.js'
 import { parseConfig } from '../../schemas/config.js'
 
-const log = createLogger('silent')
+const log = createLogger((process.env.TEST_LOG ?? 'silent') as 'silent')
 
 t.test('a signed webhook travels ingest → JetStream → processor → ClickHouse row and counter', async (t) => {
   const nats = await startNats(t)
@@ -41,7 +41,7 @@ t.test('a signed webhook travels ingest → JetStream → processor → ClickHou
 
   const processorPort = await freePort()
   const processor = createProcessor(
-    { host: '127.0.0.1', port: processorPort, config: parseConfig({}), consumer: { flushIntervalMs: 100 } },
+    { host: '127.0.0.1', port: processorPort, config: parseConfig({}), runner: { flushIntervalMs: 100 } },
     { nc: nats.nc, clickhouse: ch.client, log },
   )
   await processor.start()

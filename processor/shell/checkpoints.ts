@@ -1,0 +1,45 @@
+import { Objm, type ObjectStore } from '@nats-io/obj'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { serialize, deserialize } from 'node:v8'
+import type { PipelineState } from '../core/pipeline.js'
+import type { CollectorState } from '../sinks/collect.js'
+
+export const CHECKPOINT_BUCKET = 'deskpulse_checkpoints'
+
+/** What a processor needs to continue after a restart: the core's state at stream position `seq`. */
+export interface Checkpoint {
+  v: 1
+  seq: number
+  takenAt: string
+  pipeline: PipelineState
+  collector: CollectorState
+  /** Counter values, so /metrics continues across restarts instead of counting twice. */
+  counters?: unknown
+}
+
+/**
+ * Checkpoints in a JetStream object store (replicated with the stream, chunked, any size):
+ * one object per owner (`processor`, or a partition's name), overwritten each time.
+ */
+export async function openCheckpoints(nc: NatsConnection, replicas = 1) {
+  const store: ObjectStore = await new Objm(nc).create(CHECKPOINT_BUCKET, { replicas })
+  return {
+    async load(name: string): Promise<Checkpoint | null> {
+      const bytes = await store.getBlob(name)
+      if (!bytes) return null
+      const cp = deserialize(bytes) as Checkpoint
+      if (cp.v !== 1) throw new Error(`checkpoint ${name}: unknown version ${String(cp.v)}`)
+      return cp
+    },
+    /** Serialises at once (the state shares live objects), then stores. Returns the size. */
+    async save(name: string, cp: Checkpoint): Promise<number> {
+      const bytes = serialize(cp)
+      await store.putBlob({ name }, bytes)
+      return bytes.length
+    },
+    async remove(name: string): Promise<void> {
+      await store.delete(name).catch(() => {})
+    },
+  }
+}
+export type Checkpoints = Awaited<ReturnType<typeof openCheckpoints>>
