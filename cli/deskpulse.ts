@@ -4,18 +4,21 @@ import cluster from 'node:cluster'
 import { loadEnv, EnvError } from '../schemas/env.js'
 import { loadConfig, ConfigError } from '../schemas/config.js'
 import { registerReplay } from './replay-command.js'
+import { registerReport, UsageError } from './report-command.js'
 import { registerSimulate } from './simulate/command.js'
+import { registerErase, ErasureError } from './erase-command.js'
 import { ReplayError } from '../processor/replay.js'
 import { createLogger } from './logger.js'
 import { runEngine, StartupError, type EngineParts } from './engine.js'
 import { withLocalSecrets } from './secrets.js'
 import { openClickHouse } from '../store/clickhouse.js'
 import { migrate } from '../store/migrate.js'
+import { applyRetention } from '../store/retention.js'
 import path from 'node:path'
 import { runClustered } from './cluster.js'
 
 function fail(err: unknown): never {
-  const message = err instanceof EnvError || err instanceof StartupError || err instanceof ConfigError || err instanceof ReplayError ? err.message : (err as Error).stack ?? String(err)
+  const message = err instanceof EnvError || err instanceof StartupError || err instanceof ConfigError || err instanceof ReplayError || err instanceof ErasureError || err instanceof UsageError ? err.message : (err as Error).stack ?? String(err)
   process.stderr.write(`deskpulse: ${message}\n`)
   process.exit(1)
 }
@@ -75,20 +78,26 @@ program
 
 program
   .command('migrate')
-  .description('apply the ClickHouse migrations under schemas/clickhouse')
+  .description('apply the ClickHouse migrations under schemas/clickhouse, then the retention TTLs of the config')
   .action(async () => {
     try {
       const env = loadEnv()
+      const config = loadConfig(process.env.DESKPULSE_CONFIG)
       const ch = await openClickHouse({ url: env.clickhouseUrl, embeddedPath: path.resolve(env.dataDir, 'clickhouse') })
       const applied = await migrate(ch.client)
+      const ttls = await applyRetention(ch.client, config)
       await ch.close()
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n')
+      const changed = ttls.filter((r) => r.changed)
+      if (changed.length) process.stdout.write(`retention: ${changed.map((r) => `${r.table} ${r.ttl ? `TTL ${r.ttl}` : 'kept for ever'}`).join(', ')}\n`)
     } catch (err) {
       fail(err)
     }
   })
 
 registerReplay(program)
+registerReport(program)
 registerSimulate(program)
+registerErase(program)
 
 await program.parseAsync().catch(fail)

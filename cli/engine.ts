@@ -14,6 +14,7 @@ import { connectBus } from '../bus/connect.js'
 import { ensureStream } from '../bus/stream.js'
 import { openClickHouse } from '../store/clickhouse.js'
 import { migrate } from '../store/migrate.js'
+import { applyRetention } from '../store/retention.js'
 import { createIngest } from '../ingest/server.js'
 import { createProcessor } from '../processor/processor.js'
 
@@ -68,14 +69,16 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
     urls.nats = natsUrl
     const nc: NatsConnection = await connectBus(natsUrl, parts.ingest ? 'deskpulse-ingest' : 'deskpulse-processor')
     closers.push({ name: 'nats', close: () => nc.drain() })
-    await ensureStream(nc)
+    await ensureStream(nc, { replicas: env.streamReplicas })
 
     if (parts.processor) {
       const ch = await openClickHouse({ url: env.clickhouseUrl, embeddedPath: path.resolve(env.dataDir, 'clickhouse') })
       closers.push({ name: 'clickhouse', close: () => ch.close() })
       const applied = await migrate(ch.client)
       log.info({ applied, embedded: ch.embedded }, 'ClickHouse migrations applied')
-      const processor = createProcessor({ host: env.host, port: env.processorPort, config }, { nc, clickhouse: ch.client, log })
+      const ttls = await applyRetention(ch.client, config)
+      if (ttls.some((r) => r.changed)) log.info({ retention: Object.fromEntries(ttls.map((r) => [r.table, r.ttl])) }, 'ClickHouse retention TTLs set')
+      const processor = createProcessor({ host: env.host, port: env.processorPort, config, replicas: env.streamReplicas }, { nc, clickhouse: ch.client, log })
       closers.push({ name: 'processor', close: () => processor.close() })
       await processor.start()
       urls.processor = `http://127.0.0.1:${env.processorPort}`

@@ -6,6 +6,10 @@ import { loadEnv } from '../schemas/env.js'
 import { replayFile } from '../processor/replay.js'
 import { createTextAnalyser } from '../ingest/text/analyse.js'
 import type { Summary, Timing } from '../schemas/summary.js'
+import path from 'node:path'
+import { openClickHouse, type ClickHouseHandle } from '../store/clickhouse.js'
+import { migrate } from '../store/migrate.js'
+import { createReplayStore, type ReplayStore } from '../store/replay-store.js'
 
 const secs = (x: number | null) => (x === null ? '—' : x < 120 ? `${x.toFixed(1)} s` : x < 7200 ? `${(x / 60).toFixed(1)} min` : `${(x / 3600).toFixed(1)} h`)
 const timing = (name: string, t: Timing) => `  ${name.padEnd(22)} n=${String(t.count).padEnd(6)} mean ${secs(t.mean).padEnd(9)} p50 ${secs(t.p50).padEnd(9)} p90 ${secs(t.p90).padEnd(9)} p99 ${secs(t.p99)}`
@@ -39,23 +43,40 @@ export function registerReplay(program: Command): void {
     .argument('<file>', 'JSONL: {"webhook": …} or {"event": …} per line')
     .option('--until <iso>', 'time of the point-in-time figures (default: the last event)')
     .option('--json', 'print the summary as JSON')
-    .action(async (file: string, opts: { until?: string; json?: boolean }) => {
+    .option('--store', 'also write the events and the KPI rows into ClickHouse (CLICKHOUSE_URL, or the embedded store in DESKPULSE_DATA_DIR), for `deskpulse report`')
+    .action(async (file: string, opts: { until?: string; json?: boolean; store?: boolean }) => {
       const env = loadEnv()
       const config = loadConfig(process.env.DESKPULSE_CONFIG)
       const until = opts.until === undefined ? undefined : Date.parse(opts.until)
       if (until !== undefined && Number.isNaN(until)) throw new Error(`--until: not an ISO time: ${opts.until}`)
       const size = statSync(file).size
+      let ch: ClickHouseHandle | null = null
+      let store: ReplayStore | null = null
+      if (opts.store) {
+        ch = await openClickHouse({ url: env.clickhouseUrl, embeddedPath: path.resolve(env.dataDir, 'clickhouse') })
+        await migrate(ch.client)
+        store = createReplayStore(ch.client, config)
+      }
       // A progress bar only where someone watches a long run.
       const bar = process.stderr.isTTY && size > 5 * 2 ** 20 ? new SingleBar({ format: 'replay [{bar}] {percentage}% | {value}/{total} MB', stream: process.stderr }, Presets.shades_classic) : null
       bar?.start(Math.ceil(size / 2 ** 20), 0)
-      const { pipeline, until: end } = await replayFile(file, {
-        config,
-        piiKey: env.piiKey ?? 'deskpulse-replay',
-        analyseText: createTextAnalyser(config),
-        ...(until !== undefined ? { until } : {}),
-        onProgress: (bytes) => bar?.update(Math.floor(bytes / 2 ** 20)),
-      })
-      bar?.stop()
+      let replayed: Awaited<ReturnType<typeof replayFile>>
+      try {
+        replayed = await replayFile(file, {
+          config,
+          piiKey: env.piiKey ?? 'deskpulse-replay',
+          analyseText: createTextAnalyser(config),
+          ...(until !== undefined ? { until } : {}),
+          onProgress: (bytes) => bar?.update(Math.floor(bytes / 2 ** 20)),
+          ...(store ? { onBatch: store.onBatch } : {}),
+        })
+        await store?.flush()
+      } finally {
+        bar?.stop()
+        await ch?.close()
+      }
+      const { pipeline, until: end } = replayed
+      if (store && ch) process.stderr.write(`stored ${store.stats.events} events and ${store.stats.rows} rows in ${ch.embedded ? `embedded ClickHouse (${path.resolve(env.dataDir, 'clickhouse')})` : 'ClickHouse'}\n`)
       const summary = pipeline.summary(end)
       process.stdout.write(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`)
     })

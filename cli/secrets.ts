@@ -5,6 +5,20 @@ import type { Env } from '../schemas/env.js'
 
 const GENERATED = ['WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'DESKPULSE_API_TOKEN', 'DESKPULSE_PII_KEY'] as const
 
+/** The secrets stored in DATA_DIR/secrets.env (empty when there is no such file). */
+export async function readLocalSecrets(dataDir: string): Promise<Record<string, string>> {
+  const stored: Record<string, string> = {}
+  try {
+    for (const line of (await readFile(path.join(dataDir, 'secrets.env'), 'utf8')).split('\n')) {
+      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim())
+      if (m) stored[m[1]!] = m[2]!
+    }
+  } catch {
+    // none yet
+  }
+  return stored
+}
+
 /**
  * Single-machine mode (`deskpulse start`) must run with no setup, so secrets missing from the
  * environment are generated once into DATA_DIR/secrets.env (mode 0600) and reused after;
@@ -12,15 +26,7 @@ const GENERATED = ['WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'DESKPULSE_AP
  */
 export async function withLocalSecrets(env: Env): Promise<{ env: Env; file: string; generated: string[] }> {
   const file = path.join(env.dataDir, 'secrets.env')
-  const stored: Record<string, string> = {}
-  try {
-    for (const line of (await readFile(file, 'utf8')).split('\n')) {
-      const m = /^([A-Z_]+)=(.*)$/.exec(line.trim())
-      if (m) stored[m[1]!] = m[2]!
-    }
-  } catch {
-    // first start
-  }
+  const stored = await readLocalSecrets(env.dataDir)
   const current: Record<(typeof GENERATED)[number], string | undefined> = {
     WHATSAPP_APP_SECRET: env.appSecrets.length ? env.appSecrets.join(',') : undefined,
     WHATSAPP_VERIFY_TOKEN: env.verifyToken,

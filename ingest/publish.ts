@@ -22,7 +22,7 @@ export interface PublisherOptions {
 
 export const DEFAULT_RETRY_WINDOW_MS = 12_000
 /** Pause before re-publishing: doubles from the first value up to the second, with jitter. */
-const RETRY_PAUSE_MS = [50, 250] as const
+const RETRY_PAUSE_MS = [50, 500] as const
 /** A retry is not started with less time than this left in the window. */
 const MIN_ATTEMPT_MS = 100
 

@@ -31,7 +31,14 @@ export interface Processor {
 export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Processor {
   const log = deps.log.child({ component: 'processor' })
   const metrics = createProcessorMetrics()
-  const runnerOptions = { ...defaultRunnerOptions, ...opts.runner }
+  const processing = opts.config.processing
+  const runnerOptions: RunnerOptions = {
+    ...defaultRunnerOptions,
+    durable: processing.consumer_name,
+    clock: processing.clock,
+    checkpointIntervalMs: processing.checkpoint_seconds * 1000,
+    ...opts.runner,
+  }
   let runner: ReturnType<typeof createRunner> | undefined
 
   // Counters continue across restarts: their values travel in the checkpoint.

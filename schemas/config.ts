@@ -9,6 +9,8 @@ import { parse as parseYaml } from 'yaml'
 import { IANAZone } from 'luxon'
 
 const Seconds = (def: number, description: string) => Type.Number({ minimum: 0, default: def, description })
+/** Days of retention; 0 keeps the rows for ever. */
+const Days = (def: number, description: string) => Type.Integer({ minimum: 0, maximum: 36_500, default: def, description })
 const HHMM = Type.String({ pattern: '^([01]\\d|2[0-4]):[0-5]\\d$', description: 'local time HH:MM' })
 /** A range may cross midnight ("22:00"–"02:00" runs into the next day). */
 const Range = Type.Tuple([HHMM, HHMM])
@@ -87,6 +89,20 @@ export const ConfigSchema = Type.Object(
         lateness_seconds: Seconds(5, 'live reorder window'),
         replay_lateness_seconds: Seconds(60, 'replay reorder window'),
         dedup_days: Type.Integer({ minimum: 1, default: 8, description: 'how long event ids are remembered' }),
+        /** `wall`: live, wall time drives timers once caught up; `event`: event time only (backfills, reproducible runs). */
+        clock: Type.Union([Type.Literal('wall'), Type.Literal('event')], { default: 'wall' }),
+        checkpoint_seconds: Type.Number({ exclusiveMinimum: 0, default: 10, description: 'how often the processor state is checkpointed and events acknowledged' }),
+        /** Durable consumer and checkpoint name: processors with different names each see every event. */
+        consumer_name: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'processor' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** ClickHouse TTLs (store/retention.ts), applied by `deskpulse migrate` and at start-up. */
+    retention: Type.Object(
+      {
+        events_days: Days(30, 'raw events (table events), by event time; 0 keeps them for ever'),
+        conversations_days: Days(400, 'conversations, by opening time; 0 keeps them for ever'),
+        rollups_days: Days(400, 'kpi_minute and agent_minute by minute, escalations by waiting start; 0 keeps them for ever'),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -148,7 +148,10 @@ export function createEngine(config: Config, initial?: EngineState) {
     totals.fcrFinal++
     if (fcr) totals.fcrYes++
     const id = 'id' in target ? target.id : conversationId(target)
-    if ('fcrPending' in target) target.fcrPending = false
+    if ('fcrPending' in target) {
+      target.fcrPending = false
+      changed(target)
+    }
     emit({ type: 'fcr', conversation: id, fcr })
   }
 
@@ -416,8 +419,8 @@ export function createEngine(config: Config, initial?: EngineState) {
       }
       case 'csat.response': {
         const c = convs.get(`${e.line}|${e.customer}`)
+        // A response with no conversation to credit is not counted (docs/kpis.md "Outcomes").
         if (c) setCsat(c, e.score, at)
-        else totals.csat[e.score]!++
         return
       }
       case 'agent.status':

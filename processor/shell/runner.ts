@@ -65,6 +65,7 @@ export function createRunner(
   /** Last stream position applied to the core, and the last one a checkpoint covers. */
   let appliedSeq = 0
   let checkpointSeq = 0
+  let receivedSeq = 0
   let lastCheckpointAt = Date.now()
   let caughtUp = false
   let incoming: Pending[] = []
@@ -156,15 +157,13 @@ export function createRunner(
     while (!stopping) {
       try {
         const consumer = await js.consumers.get(STREAM, opts.durable)
-        const messages = await consumer.consume({ max_messages: opts.batchSize * 2 })
+        // Short pulls: after a cluster node dies, a lost pull is noticed in seconds, not after missed heartbeats.
+        const messages = await consumer.consume({ max_messages: opts.batchSize * 2, expires: 5_000 })
         current = messages
         for await (const msg of messages) {
-          // Covered by the checkpoint the state came from (redelivered after a crash).
-          if (msg.seq <= checkpointSeq) {
-            caughtUp = msg.info.pending === 0
-            msg.ack()
-            continue
-          }
+          // Already read (a redelivery after a long stall): the state has it.
+          if (msg.seq <= receivedSeq) continue
+          receivedSeq = msg.seq
           let event: CanonicalEvent
           try {
             event = JSON.parse(decoder.decode(msg.data)) as CanonicalEvent
@@ -204,15 +203,19 @@ export function createRunner(
       if (saved) {
         pipeline = createKpiPipeline(config, latenessMs, saved.pipeline)
         collector = createRowCollector(config, saved.collector)
-        appliedSeq = checkpointSeq = saved.seq
+        appliedSeq = checkpointSeq = receivedSeq = saved.seq
         hooks.counters?.restore(saved.counters)
         log.info({ seq: saved.seq, takenAt: saved.takenAt }, 'resumed from checkpoint')
       }
       const jsm = await jetstreamManager(nc)
+      // The checkpoint, not the consumer, says where to resume: the consumer is made afresh at
+      // the position after it. (Messages a killed instance had pulled would otherwise wait for
+      // ack_wait before anyone else could have them.)
+      await jsm.consumers.delete(STREAM, opts.durable).catch(() => false)
       await jsm.consumers.add(STREAM, {
         durable_name: opts.durable,
         ack_policy: AckPolicy.All,
-        deliver_policy: DeliverPolicy.All,
+        ...(checkpointSeq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: checkpointSeq + 1 } : { deliver_policy: DeliverPolicy.All }),
         filter_subject: `${SUBJECT_ROOT}.>`,
         // Unacknowledged until the next checkpoint; a redelivery is skipped or deduplicated.
         ack_wait: 5 * 60 * 1e9,

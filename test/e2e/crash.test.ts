@@ -1,0 +1,182 @@
+/**
+ * Issue 5's crash test: a simulated day (≥ 200,000 events) through the real ingest and two real
+ * processor processes on one stream — one left alone, one killed with SIGKILL at random moments
+ * and restarted. Both end with the same summary, the same counters and the same rows.
+ */
+import t, { type Test } from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { simulate } from '../../cli/simulate/index.js'
+import { createRng } from '../../cli/simulate/random.js'
+import { metaJson } from '../../cli/simulate/send.js'
+import { signBody } from '../../ingest/whatsapp/signature.js'
+import { STREAM } from '../../bus/stream.js'
+import { openClickHouse } from '../../store/clickhouse.js'
+import { startNats, tempDir, freePort, eventually } from '../helpers/harness.js'
+import { startIngest } from '../helpers/ingest.js'
+import { TEST_SECRET, TEST_API_TOKEN } from '../helpers/webhooks.js'
+
+const bin = fileURLToPath(new URL('../../bin/deskpulse.js', import.meta.url))
+const CONVERSATIONS = Number(process.env.CRASH_TEST_CONVERSATIONS ?? 8_000)
+
+interface ProcessorProc {
+  name: string
+  port: number
+  dataDir: string
+  child: ChildProcess | null
+  start(): Promise<void>
+  kill(signal: NodeJS.Signals): Promise<void>
+}
+
+async function processorProcess(t: Test, name: string, natsUrl: string): Promise<ProcessorProc> {
+  const dataDir = await tempDir(t, `deskpulse-${name}-`)
+  const port = await freePort()
+  const configFile = path.join(dataDir, 'config.json')
+  // Event time only, with replay's lateness: the run depends on the stream, not on timing.
+  await writeFile(configFile, JSON.stringify({ processing: { clock: 'event', lateness_seconds: 60, consumer_name: name, checkpoint_seconds: 2 } }))
+  const proc: ProcessorProc = {
+    name,
+    port,
+    dataDir,
+    child: null,
+    async start() {
+      const child = spawn(process.execPath, [bin, 'processor'], {
+        env: { ...process.env, HOST: '127.0.0.1', PROCESSOR_PORT: String(port), NATS_URL: natsUrl, CLICKHOUSE_URL: '', DESKPULSE_DATA_DIR: dataDir, DESKPULSE_CONFIG: configFile, LOG_LEVEL: 'error' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      })
+      proc.child = child
+      await eventually(async () => ((await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok ? true : undefined), 60_000, `${name} /healthz`)
+    },
+    async kill(signal) {
+      const child = proc.child
+      if (!child || child.exitCode !== null) return
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill(signal)
+      await exited
+      proc.child = null
+    },
+  }
+  t.teardown(() => proc.kill('SIGKILL'))
+  return proc
+}
+
+/** Sends every line (in order, `concurrency` at a time), retrying 503s; returns the count answered 200. */
+async function send(lines: readonly string[], target: string, concurrency: number, onProgress: (sent: number) => Promise<void>) {
+  let next = 0
+  let ok = 0
+  let sinceProgress = 0
+  const worker = async () => {
+    while (next < lines.length) {
+      const line = lines[next++]!
+      const parsed = JSON.parse(line) as { webhook?: unknown; event?: unknown }
+      const raw = parsed.webhook !== undefined ? metaJson(parsed.webhook) : JSON.stringify(parsed.event)
+      const url = parsed.webhook !== undefined ? `${target}/webhooks/whatsapp` : `${target}/v1/events`
+      const headers: Record<string, string> = parsed.webhook !== undefined ? { 'x-hub-signature-256': signBody(raw, TEST_SECRET) } : { authorization: `Bearer ${TEST_API_TOKEN}` }
+      for (let attempt = 0; ; attempt++) {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw })
+        await res.arrayBuffer()
+        if (res.status === 200) break
+        if (res.status !== 503 || attempt > 20) throw new Error(`${url} answered ${res.status}`)
+        await new Promise((r) => setTimeout(r, 200))
+      }
+      ok++
+      if (++sinceProgress >= 1_000) {
+        sinceProgress = 0
+        await onProgress(ok)
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return ok
+}
+
+const metricsOf = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())
+const processed = (text: string) => [...text.matchAll(/^deskpulse_events_processed_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
+const counterLines = (text: string) => text.split('\n').filter((l) => /^(deskpulse_events_processed_total|helpdesk_messages_total)\{/.test(l)).sort()
+
+t.test('kill -9 at random moments, restart: the same summary, counters and rows as an uninterrupted run', { timeout: 900_000 }, async (t) => {
+  const sim = simulate({ seed: 11, conversations: CONVERSATIONS })
+  const nats = await startNats(t)
+  const { url: ingestUrl } = await startIngest(t, nats.nc)
+  const steady = await processorProcess(t, 'steady', nats.server.url)
+  const crashy = await processorProcess(t, 'crashy', nats.server.url)
+  await steady.start()
+  await crashy.start()
+
+  // Kill moments: after a seeded random number of answered lines, several times.
+  const rng = createRng(99, 3)
+  const kills = Array.from({ length: 4 }, () => rng.int(Math.floor(sim.lines.length * 0.05), Math.floor(sim.lines.length * 0.95))).sort((a, b) => a - b)
+  const restarts: number[] = []
+  let busy = false
+  const started = performance.now()
+  const sent = await send(sim.lines, ingestUrl, 24, async (answered) => {
+    if (busy || kills.length === 0 || answered < kills[0]!) return
+    busy = true
+    kills.shift()
+    await crashy.kill('SIGKILL')
+    const down = performance.now()
+    await crashy.start()
+    restarts.push(performance.now() - down)
+    busy = false
+  })
+  const sendSeconds = (performance.now() - started) / 1000
+  t.equal(sent, sim.lines.length, `every line answered 200 (${sim.lines.length} in ${sendSeconds.toFixed(0)} s)`)
+  // One more kill while it catches up.
+  await crashy.kill('SIGKILL')
+  await crashy.start()
+
+  const jsm = await jetstreamManager(nats.nc)
+  const total = Number((await jsm.streams.info(STREAM)).state.messages)
+  t.ok(total >= 200_000, `${total} events in the stream`)
+  for (const p of [steady, crashy]) await eventually(async () => (processed(await metricsOf(p.port)) >= total ? true : undefined), 600_000, `${p.name} to process every event`)
+  t.ok(restarts.length >= 3, `${restarts.length + 1} SIGKILLs; restarts took ${restarts.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s until /healthz`)
+
+  const summaryOf = async (p: ProcessorProc) => (await fetch(`http://127.0.0.1:${p.port}/v1/summary`)).json()
+  // The last events wait in the reorder buffer until later ones arrive; both hold the same ones.
+  t.same(await summaryOf(crashy), await summaryOf(steady), 'GET /v1/summary is the same')
+  const [a, b] = [counterLines(await metricsOf(steady.port)), counterLines(await metricsOf(crashy.port))]
+  t.ok(a.length > 5, `${a.length} counter series`)
+  t.same(b, a, 'the counters are the same')
+
+  // Rows: stop both cleanly, then read each embedded store in turn.
+  await steady.kill('SIGTERM')
+  await crashy.kill('SIGTERM')
+  const tables: Record<string, string> = {
+    conversations: 'conversation_id',
+    fcr_verdicts: 'conversation_id',
+    escalations: 'conversation_id, waiting_since, level',
+    kpi_minute: 'line, team, minute',
+    agent_minute: 'agent, minute',
+    events: 'event_id',
+  }
+  const rowsOf = async (dir: string) => {
+    const ch = await openClickHouse({ embeddedPath: path.join(dir, 'clickhouse') })
+    const out: Record<string, unknown[]> = {}
+    try {
+      for (const [table, key] of Object.entries(tables)) {
+        const except = table === 'events' ? 'stream_seq' : 'version'
+        const r = await ch.client.query({ query: `SELECT * EXCEPT (${except}) FROM ${table} FINAL ORDER BY ${key}`, format: 'JSONEachRow' })
+        out[table] = await r.json()
+      }
+    } finally {
+      await ch.close()
+      // chdb binds one directory per process: let it let go before the next one opens.
+      const { drainPending } = await import('chdb')
+      await drainPending()
+    }
+    return out
+  }
+  const steadyRows = await rowsOf(steady.dataDir)
+  const crashyRows = await rowsOf(crashy.dataDir)
+  t.ok(steadyRows.conversations!.length >= CONVERSATIONS, `${steadyRows.conversations!.length} conversation rows`)
+  t.equal(steadyRows.events!.length, total, 'one events row per event')
+  for (const table of Object.keys(tables)) {
+    const [x, y] = [steadyRows[table]!, crashyRows[table]!]
+    const same = JSON.stringify(x) === JSON.stringify(y)
+    const at = same ? -1 : x.findIndex((row, i) => JSON.stringify(row) !== JSON.stringify(y[i]))
+    t.ok(same, `${table}: ${x.length} rows, byte for byte the same`, same ? {} : { rows: y.length, firstDifference: { steady: x[at], crashy: y[at] } })
+  }
+})
