@@ -31,7 +31,10 @@ export interface PublishResult {
   duplicates: number
 }
 
-/** The partition key of an event: its conversation, or the agent for agent events. */
+/**
+ * The partition key of an event: its conversation, or the agent for agent events. (An
+ * `agent.status` event is published to every partition besides: see `partitionsOf`.)
+ */
 export function partitionKey(e: CanonicalEvent): string {
   if (e.kind === 'agent.status') return `agent:${e.agent_id}`
   return `${e.line ?? ''}:${e.customer ?? ''}`
@@ -74,13 +77,12 @@ export function createPublisher(
    * is attached to a server: when the whole bus is down the first failure is final, as it was
    * before retries existed, and WhatsApp's own retries take over.
    */
-  async function publishOne(e: CanonicalEvent): Promise<boolean> {
+  async function publishOne(e: CanonicalEvent, partition: number, msgId: string, data: Uint8Array): Promise<{ duplicate: boolean; attempts: number }> {
     const started = performance.now()
     const giveUpAt = started + retryWindowMs
-    const subject = subjectFor(partitionOf(partitionKey(e), opts.partitions), e.kind)
+    const subject = subjectFor(partition, e.kind)
     const h = headers()
-    h.set('Nats-Msg-Id', e.id)
-    const data = encoder.encode(JSON.stringify(e))
+    h.set('Nats-Msg-Id', msgId)
     // Whether an earlier publish may have been stored without its ack reaching us: then a
     // "duplicate" ack is this request's own event, not an earlier delivery of it.
     let mayBeStored = false
@@ -89,8 +91,7 @@ export function createPublisher(
       const timeout = attempt === 1 ? opts.ackTimeoutMs : Math.min(opts.ackTimeoutMs, giveUpAt - performance.now())
       try {
         const ack = await js.publish(subject, data, { headers: h, timeout })
-        onPublished?.(e, (performance.now() - started) / 1000, attempt)
-        return ack.duplicate && !mayBeStored
+        return { duplicate: ack.duplicate && !mayBeStored, attempts: attempt }
       } catch (err) {
         const pause = Math.min(RETRY_PAUSE_MS[0] * 2 ** (attempt - 1), RETRY_PAUSE_MS[1]) * (0.5 + Math.random() / 2)
         const retry = isTransientBusError(err) && link.up && performance.now() + pause + MIN_ATTEMPT_MS <= giveUpAt
@@ -102,13 +103,28 @@ export function createPublisher(
   }
 
   /**
+   * Publishes one event: once to its partition, or, for `agent.status`, once to every partition
+   * (Nats-Msg-Id `<id>:p<N>`, the same event and id inside): each partition's processor then
+   * knows every agent's status, while an agent's conversations are spread over all partitions
+   * (docs/ingest.md "Publishing"). Returns whether the stream already had it.
+   */
+  async function publishEvent(e: CanonicalEvent): Promise<boolean> {
+    const started = performance.now()
+    const data = encoder.encode(JSON.stringify(e))
+    const copies = partitionsOf(e, opts.partitions)
+    const results = await Promise.all(copies.map((p) => publishOne(e, p, copies.length === 1 ? e.id : `${e.id}:p${p}`, data)))
+    onPublished?.(e, (performance.now() - started) / 1000, Math.max(...results.map((r) => r.attempts)))
+    return results.every((r) => r.duplicate)
+  }
+
+  /**
    * Publishes every event concurrently and resolves only when JetStream has acknowledged all of
    * them; any failure (NATS down, no ack before the deadline) is a coded 503, so the caller never
    * answers 200 for an event that is not stored. Retries are safe: Nats-Msg-Id dedups.
    */
   async function publishAll(events: readonly CanonicalEvent[]): Promise<PublishResult> {
     if (nc.isClosed()) throw ingestError(ERRORS.UNAVAILABLE, 'the event bus connection is closed')
-    const results = await Promise.allSettled(events.map(publishOne))
+    const results = await Promise.allSettled(events.map(publishEvent))
     const failed = results.find((r) => r.status === 'rejected')
     if (failed) {
       throw ingestError(ERRORS.UNAVAILABLE, `the event bus did not acknowledge the events: ${(failed as PromiseRejectedResult).reason?.message ?? 'unknown error'}`)
@@ -120,6 +136,15 @@ export function createPublisher(
   return { publishAll }
 }
 export type Publisher = ReturnType<typeof createPublisher>
+
+/**
+ * The partitions an event is published to: its own, or every one for an `agent.status` (when
+ * there are several).
+ */
+export function partitionsOf(e: CanonicalEvent, partitions: number): number[] {
+  if (e.kind === 'agent.status' && partitions > 1) return Array.from({ length: partitions }, (_, p) => p)
+  return [partitionOf(partitionKey(e), partitions)]
+}
 
 /** No server took the publish at all (no stream leader): it certainly was not stored. */
 function isNoResponders(err: unknown): boolean {

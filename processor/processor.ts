@@ -1,10 +1,17 @@
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { ClickHouseClient } from '@clickhouse/client'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { Gauge } from 'prom-client'
 import type { Logger } from 'pino'
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.js'
 import { createProcessorHttp } from './http/server.js'
-import { createRunner, defaultRunnerOptions, type RunnerOptions } from './shell/runner.js'
-import { openCheckpoints } from './shell/checkpoints.js'
+import { createRunner, defaultRunnerOptions, type Runner, type RunnerOptions } from './shell/runner.js'
+import { openCheckpoints, type Checkpoints } from './shell/checkpoints.js'
+import { createLeases, type Leases } from './shell/leases.js'
+import { createEngine } from './core/engine.js'
+import { summariseMany } from './core/summary.js'
+import { STREAM, SUBJECT_ROOT } from '../bus/stream.js'
+import { partitionFilter } from '../bus/subjects.js'
 import type { Config } from '../schemas/config.js'
 
 export interface ProcessorOptions {
@@ -12,8 +19,17 @@ export interface ProcessorOptions {
   port: number
   config: Config
   runner?: Partial<RunnerOptions>
-  /** Replicas of the checkpoint bucket (as the stream's on a NATS cluster). */
+  /** Replicas of the checkpoint and lease buckets (as the stream's on a NATS cluster). */
   replicas?: number
+  /**
+   * DESKPULSE_PARTITIONS, as the ingest publishes. Default 1: one runner reads the whole stream
+   * with the consumer and checkpoint named `processing.consumer_name` (the names before
+   * partitions). With P > 1 partition N has its own consumer and checkpoint
+   * `<consumer_name>-p<N>` (filter `deskpulse.ev.<N>.>`). Either way partitions are leased.
+   */
+  partitions?: number
+  /** This instance's id in the lease bucket (default: host, pid, random). */
+  instanceId?: string
 }
 
 export interface ProcessorDeps {
@@ -24,14 +40,25 @@ export interface ProcessorDeps {
 
 export interface Processor {
   metrics: ProcessorMetrics
+  /** The partitions this instance owns with their runner started. */
+  readonly partitions: number[]
   start(): Promise<string>
   close(): Promise<void>
 }
 
+type Labels = Record<string, string>
+type CounterValues = Array<{ labels: Labels; value: number }>
+
+/**
+ * The processor: one runner (processor/shell/runner.ts) per stream partition this instance owns
+ * (processor/shell/leases.ts), each with its own core, consumer and checkpoint; GET /v1/summary
+ * merges the owned partitions' cores (summariseMany).
+ */
 export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Processor {
   const log = deps.log.child({ component: 'processor' })
   const metrics = createProcessorMetrics()
   const processing = opts.config.processing
+  const partitions = opts.partitions ?? 1
   const runnerOptions: RunnerOptions = {
     ...defaultRunnerOptions,
     durable: processing.consumer_name,
@@ -39,19 +66,99 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     checkpointIntervalMs: processing.checkpoint_seconds * 1000,
     ...opts.runner,
   }
-  let runner: ReturnType<typeof createRunner> | undefined
+  const group = runnerOptions.durable
+  const nameOf = (p: number) => (partitions === 1 ? group : `${group}-p${p}`)
+  const filterOf = (p: number) => (partitions === 1 ? `${SUBJECT_ROOT}.>` : partitionFilter(p))
 
-  // Counters continue across restarts: their values travel in the checkpoint.
+  const owned = new Gauge({
+    name: 'deskpulse_processor_partitions_owned',
+    help: 'Stream partitions this processor instance holds the lease of and processes (0: a standby)',
+    registers: [metrics.registry],
+  })
+  owned.set(0)
+  const runners = new Map<number, Runner>()
+  /** Partitions whose runner has started, in order: the summary's engines. */
+  const running = new Set<number>()
+  const lags = new Map<number, number>()
+  const standby = createEngine(opts.config)
+  let leases: Leases | undefined
+  let checkpoints: Checkpoints | undefined
+
+  // Counters continue across restarts and takeovers: each partition's values travel in its
+  // checkpoint. Kept per partition for the life of the process, so a partition that comes back
+  // adds only what it counted meanwhile elsewhere.
   const events = trackCounter(metrics.eventsProcessed)
   const messages = trackCounter(metrics.messages)
-  const counters = {
-    save: () => ({ events: events.values(), messages: messages.values() }),
+  const countersOf = (p: number) => ({
+    save: () => ({ events: events.values(p), messages: messages.values(p) }),
     restore(saved: unknown) {
       const s = saved as { events?: CounterValues; messages?: CounterValues } | undefined
-      for (const { labels, value } of s?.events ?? []) events.inc(labels, value)
-      for (const { labels, value } of s?.messages ?? []) messages.inc(labels, value)
+      events.restore(p, s?.events ?? [])
+      messages.restore(p, s?.messages ?? [])
     },
+  })
+
+  /** The runner's view of the metrics: the lag gauge is the largest of the partitions'. */
+  const metricsOf = (p: number): ProcessorMetrics => ({
+    ...metrics,
+    lag: {
+      set(value: number) {
+        lags.set(p, value)
+        metrics.lag.set(Math.max(0, ...lags.values()))
+      },
+    } as unknown as ProcessorMetrics['lag'],
+  })
+
+  /** A checkpoint is saved only while this instance still holds the partition's lease. */
+  const fenced = (p: number): Checkpoints => ({
+    ...checkpoints!,
+    async save(name, cp) {
+      if (!(await leases!.confirm(p))) throw new Error(`partition ${p}: lease not confirmed; checkpoint not saved`)
+      return checkpoints!.save(name, cp)
+    },
+  })
+
+  async function startPartition(p: number) {
+    const runner = createRunner(
+      { nc: deps.nc, clickhouse: deps.clickhouse, checkpoints: fenced(p), log: log.child({ partition: p }), metrics: metricsOf(p) },
+      opts.config,
+      { ...runnerOptions, durable: nameOf(p), filterSubject: filterOf(p), partition: p },
+      {
+        counters: countersOf(p),
+        onEvents(batch) {
+          for (const event of batch) {
+            events.inc(p, { kind: event.kind })
+            if (event.kind === 'message.in') messages.inc(p, { line: event.line ?? '', direction: 'in', sender_kind: 'customer' })
+            if (event.kind === 'message.out') messages.inc(p, { line: event.line ?? '', direction: 'out', sender_kind: event.sender_kind })
+          }
+        },
+        onConsumerLost: () => void leases?.release(p),
+      },
+    )
+    runners.set(p, runner)
+    try {
+      await runner.start()
+    } catch (err) {
+      runners.delete(p)
+      throw err
+    }
+    running.add(p)
+    owned.set(running.size)
+    log.info({ partition: p, consumer: nameOf(p), checkpointSeq: runner.checkpointSeq }, 'partition started')
   }
+
+  async function stopPartition(p: number, why: string) {
+    const runner = runners.get(p)
+    if (!runner) return
+    running.delete(p)
+    owned.set(running.size)
+    lags.delete(p)
+    await runner.close()
+    runners.delete(p)
+    log.info({ partition: p, why, checkpointSeq: runner.checkpointSeq }, 'partition stopped')
+  }
+
+  const enginesInOrder = () => [...running].sort((a, b) => a - b).map((p) => runners.get(p)!.pipeline.engine)
 
   const http = createProcessorHttp(
     {
@@ -59,60 +166,95 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       port: opts.port,
       registry: metrics.registry,
       summary: () => {
-        const p = runner!.pipeline
-        const live = runnerOptions.clock === 'wall' && runner!.caughtUp
-        const now = Math.max(p.engine.clock, live ? Date.now() - opts.config.processing.lateness_seconds * 1000 : -Infinity)
-        return p.summary(Number.isFinite(now) ? now : Date.now())
+        const engines = enginesInOrder()
+        if (engines.length === 0) return summariseMany([standby], Date.now())
+        const clock = Math.max(...engines.map((e) => e.clock))
+        const live = runnerOptions.clock === 'wall' && [...running].every((p) => runners.get(p)!.caughtUp)
+        const now = Math.max(clock, live ? Date.now() - processing.lateness_seconds * 1000 : -Infinity)
+        return summariseMany(engines, Number.isFinite(now) ? now : Date.now())
       },
+      // A standby (no partition owned) is ready: it takes partitions over when an owner dies.
       readiness: async () => {
         if (deps.nc.isClosed()) return 'NATS connection closed'
-        if (runner?.lastWriteError) return `ClickHouse writes failing: ${runner.lastWriteError}`
+        for (const runner of runners.values()) if (runner.lastWriteError) return `ClickHouse writes failing: ${runner.lastWriteError}`
         return null
       },
     },
     log,
   )
 
+  /** Subjects of partitions beyond this processor's count would never be read: refuse to start. */
+  async function checkPartitions() {
+    if (partitions === 1) return
+    const jsm = await jetstreamManager(deps.nc)
+    const info = await jsm.streams.info(STREAM, { subjects_filter: `${SUBJECT_ROOT}.>` })
+    const beyond = Object.keys(info.state.subjects ?? {}).filter((s) => Number(s.split('.')[2]) >= partitions)
+    if (beyond.length) throw new Error(`DESKPULSE_PARTITIONS is ${partitions} but the stream has events on ${beyond.slice(0, 3).join(', ')}: the ingest and the processors must use the same partition count`)
+  }
+
+  const runningPartitions = () => [...running].sort((a, b) => a - b)
+
   return {
     metrics,
+    get partitions() {
+      return runningPartitions()
+    },
     async start() {
-      const checkpoints = await openCheckpoints(deps.nc, opts.replicas ?? 1)
-      runner = createRunner({ nc: deps.nc, clickhouse: deps.clickhouse, checkpoints, log, metrics }, opts.config, runnerOptions, {
-        counters,
-        onEvents(batch) {
-          for (const event of batch) {
-            events.inc({ kind: event.kind })
-            if (event.kind === 'message.in') messages.inc({ line: event.line ?? '', direction: 'in', sender_kind: 'customer' })
-            if (event.kind === 'message.out') messages.inc({ line: event.line ?? '', direction: 'out', sender_kind: event.sender_kind })
-          }
-        },
-      })
-      await runner.start()
+      await checkPartitions()
+      checkpoints = await openCheckpoints(deps.nc, opts.replicas ?? 1)
+      leases = createLeases(
+        deps.nc,
+        { group, partitions, leaseMs: processing.lease_seconds * 1000, replicas: opts.replicas ?? 1, ...(opts.instanceId ? { instanceId: opts.instanceId } : {}) },
+        { start: startPartition, stop: stopPartition },
+        log,
+      )
+      await leases.start()
       const address = await http.listen({ host: opts.host, port: opts.port })
-      log.info({ address }, 'processor listening')
+      log.info({ address, instance: leases.id, partitions, owned: runningPartitions() }, 'processor listening')
       return address
     },
     async close() {
       await http.close()
-      await runner?.close()
+      await leases?.close()
     },
   }
 }
 
-type Labels = Record<string, string>
-type CounterValues = Array<{ labels: Labels; value: number }>
-
-/** A counter whose values are also kept here, readable synchronously for a checkpoint. */
+/**
+ * A counter whose values are also kept here per partition, readable synchronously for that
+ * partition's checkpoint.
+ */
 function trackCounter(counter: { inc(labels: Labels, value?: number): void }) {
-  const values = new Map<string, { labels: Labels; value: number }>()
+  const byPartition = new Map<number, Map<string, { labels: Labels; value: number }>>()
+  const of = (p: number) => {
+    let values = byPartition.get(p)
+    if (!values) byPartition.set(p, (values = new Map()))
+    return values
+  }
   return {
-    inc(labels: Labels, by = 1) {
+    inc(p: number, labels: Labels, by = 1) {
+      const values = of(p)
       const key = JSON.stringify(labels)
       const v = values.get(key)
       if (v) v.value += by
       else values.set(key, { labels, value: by })
       counter.inc(labels, by)
     },
-    values: (): CounterValues => [...values.values()].map((v) => ({ ...v })),
+    /**
+     * A checkpoint's values for partition `p`: what this process has not counted yet is added
+     * (all of it after a restart; after a takeover, what the previous owner counted).
+     */
+    restore(p: number, saved: CounterValues) {
+      const values = of(p)
+      for (const { labels, value } of saved) {
+        const key = JSON.stringify(labels)
+        const had = values.get(key)?.value ?? 0
+        if (value > had) {
+          counter.inc(labels, value - had)
+          values.set(key, { labels, value })
+        }
+      }
+    },
+    values: (p: number): CounterValues => [...of(p).values()].map((v) => ({ ...v })),
   }
 }

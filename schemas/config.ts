@@ -94,6 +94,11 @@ export const ConfigSchema = Type.Object(
         checkpoint_seconds: Type.Number({ exclusiveMinimum: 0, default: 10, description: 'how often the processor state is checkpointed and events acknowledged' }),
         /** Durable consumer and checkpoint name: processors with different names each see every event. */
         consumer_name: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'processor' }),
+        /**
+         * Partition lease time (processor/shell/leases.ts): a dead processor's partitions are taken
+         * over within about this long. The first processor sets it on the KV bucket; later ones use the bucket's.
+         */
+        lease_seconds: Type.Number({ minimum: 1, maximum: 300, default: 6, description: 'partition lease time (takeover after a processor dies)' }),
       },
       { additionalProperties: false, default: {} },
     ),

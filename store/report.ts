@@ -87,6 +87,7 @@ function samplesSql(nrtFromMinutes: boolean): string {
   const samples: Record<(typeof TIMINGS)[number], string> = {
     frt: scalar('frt_seconds', `assumeNotNull(first_human_at) <= ${UNTIL}`),
     frt_business: scalar('frt_business_seconds', `assumeNotNull(first_human_at) <= ${UNTIL}`),
+    // Every partition's cells (kpi_minute is per stream partition) together.
     nrt: nrtFromMinutes ? `(SELECT arraySort(arrayMap(x -> toFloat64(x), groupArrayArray(nrt_samples))) FROM kpi_minute FINAL WHERE toDateTime64(minute, 3, 'UTC') >= {from:DateTime64(3, 'UTC')} AND toDateTime64(minute, 3, 'UTC') + INTERVAL 60 SECOND <= ${UNTIL})` : 'arraySort(groupArrayArray(nrt_seconds))',
     nrt_business: 'arraySort(groupArrayArray(nrt_business_seconds))',
     assignment: scalar('assignment_seconds', `assumeNotNull(first_assigned_at) <= ${UNTIL}`),

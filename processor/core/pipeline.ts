@@ -36,10 +36,17 @@ export function createKpiPipeline(config: Config, latenessMs: number, initial?: 
     exportState(): PipelineState {
       return { engine: engine.exportState(), buffered: buffer.toState(), maxAt: buffer.maxEventAt, lastAt }
     },
+    /**
+     * Takes one event and releases what the watermark now passes. Releasing at every event (not
+     * per batch) makes "late" depend on the stream's order alone: however the stream is batched,
+     * checkpointed or replayed, the core sees the same sequence.
+     */
     push(event: CanonicalEvent) {
       const at = Date.parse(event.at)
       if (at > lastAt) lastAt = at
+      const before = buffer.watermark
       buffer.push(event, at)
+      if (buffer.watermark > before) releaseUpTo(buffer.watermark)
     },
     /** Event time drives the clock: up to the buffer's watermark. */
     catchUp() {

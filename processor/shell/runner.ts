@@ -35,6 +35,10 @@ export interface RunnerOptions {
    * (loading history, reproducible runs): the same figures as `deskpulse replay`.
    */
   clock: 'wall' | 'event'
+  /** The consumer's filter (one subject: nats-server 2.9); default the whole stream. */
+  filterSubject?: string
+  /** The stream partition read (kpi_minute and agent_minute rows carry it); default 0. */
+  partition?: number
 }
 
 export const defaultRunnerOptions: RunnerOptions = { durable: 'processor', batchSize: 5_000, flushIntervalMs: 1_000, checkpointIntervalMs: 10_000, clock: 'wall' }
@@ -50,6 +54,11 @@ export interface RunnerHooks {
   onEvents?: (events: CanonicalEvent[]) => void
   /** Counter values to save with a checkpoint and to restore from one. */
   counters?: { save(): unknown; restore(saved: unknown): void }
+  /**
+   * The consumer was deleted and made again by someone else (the partition's next owner, after
+   * this one's lease was lost): this runner has stopped reading and should be closed.
+   */
+  onConsumerLost?: () => void
 }
 
 export function createRunner(
@@ -61,7 +70,7 @@ export function createRunner(
   const { nc, clickhouse, checkpoints, log, metrics } = deps
   const latenessMs = config.processing.lateness_seconds * 1000
   let pipeline = createKpiPipeline(config, latenessMs)
-  let collector = createRowCollector(config)
+  let collector = createRowCollector(config, undefined, opts.partition ?? 0)
   /** Last stream position applied to the core, and the last one a checkpoint covers. */
   let appliedSeq = 0
   let checkpointSeq = 0
@@ -77,6 +86,8 @@ export function createRunner(
   let ticker: NodeJS.Timeout | undefined
   let current: { stop(): void } | undefined
   let lastWriteError: string | null = null
+  /** When start() made the consumer: one made later is another owner's (processor/shell/leases.ts). */
+  let consumerCreated: string | undefined
   const decoder = new TextDecoder()
 
   /** Retries with backoff until it works (true) or the runner stops (false). */
@@ -157,8 +168,14 @@ export function createRunner(
     while (!stopping) {
       try {
         const consumer = await js.consumers.get(STREAM, opts.durable)
+        if (consumerCreated !== undefined && (await consumer.info(true)).created !== consumerCreated) {
+          log.warn({ consumer: opts.durable }, 'consumer made again by another owner; this runner stops reading')
+          hooks.onConsumerLost?.()
+          break
+        }
         // Short pulls: after a cluster node dies, a lost pull is noticed in seconds, not after missed heartbeats.
-        const messages = await consumer.consume({ max_messages: opts.batchSize * 2, expires: 5_000 })
+        // A deleted consumer ends the pulls at once (instead of re-attaching to its successor).
+        const messages = await consumer.consume({ max_messages: opts.batchSize * 2, expires: 5_000, abort_on_missing_resource: true })
         current = messages
         for await (const msg of messages) {
           // Already read (a redelivery after a long stall): the state has it.
@@ -202,7 +219,7 @@ export function createRunner(
       const saved = await checkpoints.load(opts.durable)
       if (saved) {
         pipeline = createKpiPipeline(config, latenessMs, saved.pipeline)
-        collector = createRowCollector(config, saved.collector)
+        collector = createRowCollector(config, saved.collector, opts.partition ?? 0)
         appliedSeq = checkpointSeq = receivedSeq = saved.seq
         hooks.counters?.restore(saved.counters)
         log.info({ seq: saved.seq, takenAt: saved.takenAt }, 'resumed from checkpoint')
@@ -212,15 +229,16 @@ export function createRunner(
       // the position after it. (Messages a killed instance had pulled would otherwise wait for
       // ack_wait before anyone else could have them.)
       await jsm.consumers.delete(STREAM, opts.durable).catch(() => false)
-      await jsm.consumers.add(STREAM, {
+      const made = await jsm.consumers.add(STREAM, {
         durable_name: opts.durable,
         ack_policy: AckPolicy.All,
         ...(checkpointSeq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: checkpointSeq + 1 } : { deliver_policy: DeliverPolicy.All }),
-        filter_subject: `${SUBJECT_ROOT}.>`,
+        filter_subject: opts.filterSubject ?? `${SUBJECT_ROOT}.>`,
         // Unacknowledged until the next checkpoint; a redelivery is skipped or deduplicated.
         ack_wait: 5 * 60 * 1e9,
         max_ack_pending: -1,
       })
+      consumerCreated = made.created
       caughtUp = (await jsm.consumers.info(STREAM, opts.durable)).num_pending === 0
       ticker = setInterval(() => void flush(), opts.flushIntervalMs)
       loop = run().catch((err) => log.error({ err: { message: (err as Error).message } }, 'consumer loop ended'))

@@ -26,8 +26,12 @@ export interface CollectorState {
   cells: Array<[string, MinuteCell]>
 }
 
-export function createRowCollector(config: Config, initial?: CollectorState) {
-  const rollup = new MinuteRollup(config)
+/**
+ * `partition`: the stream partition this collector's engine reads (kpi_minute and agent_minute
+ * rows are per partition; 0 for a replay or a processor reading the whole stream).
+ */
+export function createRowCollector(config: Config, initial?: CollectorState, partition = 0) {
+  const rollup = new MinuteRollup(config, undefined, partition)
   if (initial) rollup.restore(initial.cells)
 
   return {
@@ -44,7 +48,7 @@ export function createRowCollector(config: Config, initial?: CollectorState) {
         rollup.add(e)
         if (e.type === 'fcr') rows.fcr_verdicts.push(verdictRow(e, version))
         else if (e.type === 'escalation') rows.escalations.push(escalationRow(e, version))
-        else if (e.type === 'agent_minute') rows.agent_minute.push(...agentRows(e, version))
+        else if (e.type === 'agent_minute') rows.agent_minute.push(...agentRows(e, version, partition))
       }
       rows.kpi_minute = rollup.drain(version)
       return { rows, effects }

@@ -133,7 +133,8 @@ export class MinuteRollup {
   private newest = -Infinity
   lateDropped = 0
 
-  constructor(private readonly config: Config, private readonly keepMs = 48 * 3_600_000) {}
+  /** `partition`: the stream partition whose events these are (rows of two partitions never replace each other). */
+  constructor(private readonly config: Config, private readonly keepMs = 48 * 3_600_000, private readonly partition = 0) {}
 
   private cell(at: number, line: string, team: string): MinuteCell | null {
     const minute = minuteOf(at)
@@ -217,18 +218,22 @@ export class MinuteRollup {
 
   /** Rows of the cells changed since the last call; cells past `keepMs` are forgotten. */
   drain(version: number) {
-    const rows = [...this.touched].map((c) => ({ ...c, minute: ts(c.minute).slice(0, 19), version }))
+    const rows = [...this.touched].map((c) => ({ ...c, minute: ts(c.minute).slice(0, 19), partition: this.partition, version }))
     this.touched.clear()
     for (const [k, c] of this.cells) if (c.minute < this.newest - this.keepMs) this.cells.delete(k)
     return rows
   }
 }
 
-/** `agent_minute` rows for the minute ending at `e.end`: the row's `minute` is its start. */
-export function agentRows(e: Extract<Effect, { type: 'agent_minute' }>, version: number) {
+/**
+ * `agent_minute` rows for the minute ending at `e.end`: the row's `minute` is its start.
+ * `partition`: the stream partition whose conversations `active`, occupied and load count.
+ */
+export function agentRows(e: Extract<Effect, { type: 'agent_minute' }>, version: number, partition = 0) {
   const minute = ts(e.end - 60_000).slice(0, 19)
   return e.agents.map((a) => ({
     minute,
+    partition,
     agent: a.agent,
     team: a.team,
     online: a.online ? 1 : 0,

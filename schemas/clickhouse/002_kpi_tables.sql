@@ -68,10 +68,14 @@ CREATE TABLE IF NOT EXISTS fcr_verdicts
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (conversation_id);
 
--- Per minute × line × team, from the core's effects: the dashboards' rollup.
+-- Per minute × line × team × stream partition, from the core's effects: the dashboards' rollup.
+-- Each partition's processor writes its own cells: read with FINAL, then sum over `partition`.
 CREATE TABLE IF NOT EXISTS kpi_minute
 (
     minute              DateTime('UTC'),
+    -- The stream partition (deskpulse.ev.<partition>.…) whose events the cell counts; 0 when one
+    -- processor reads the whole stream.
+    partition           UInt16,
     line                LowCardinality(String),
     team                LowCardinality(String),
     opened              UInt32,
@@ -94,13 +98,16 @@ CREATE TABLE IF NOT EXISTS kpi_minute
 )
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toDate(minute)
-ORDER BY (line, team, minute);
+ORDER BY (line, team, minute, partition);
 
--- Per minute × agent, cumulative since the processor's state began (differences give any
--- interval), plus the point-in-time load at the minute's end.
+-- Per minute × agent × stream partition, cumulative since the partition's state began
+-- (differences give any interval), plus the point-in-time load at the minute's end. Every
+-- partition hears every agent's status, so online_seconds_total is the same in each; active,
+-- occupied and load count the partition's own conversations (sum `active` over partitions).
 CREATE TABLE IF NOT EXISTS agent_minute
 (
     minute                 DateTime('UTC'),
+    partition              UInt16,
     agent                  LowCardinality(String),
     team                   LowCardinality(String),
     online                 UInt8,
@@ -113,7 +120,7 @@ CREATE TABLE IF NOT EXISTS agent_minute
 )
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY toDate(minute)
-ORDER BY (agent, minute);
+ORDER BY (agent, minute, partition);
 
 -- One row per conversation × waiting period × level: fired, then answered or retracted.
 CREATE TABLE IF NOT EXISTS escalations

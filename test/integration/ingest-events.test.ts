@@ -48,7 +48,10 @@ t.test('/v1/events', async (t) => {
     t.match(byId['api:e5'], { kind: 'conversation.tagged', category: 'billing' })
     t.match(byId['api:e6'], { kind: 'bot.handoff', team: 'support' })
     t.match(byId['api:e7'], { kind: 'csat.response', score: 4 })
-    t.match(byId['api:e8'], { kind: 'agent.status', status: 'online', capacity: 3, line: null, customer: null })
+    // agent.status goes to every partition (4 here), the same event in each (ingest/publish.ts).
+    const status = stored.filter((s) => s.event.kind === 'agent.status')
+    t.same(status.map((s) => [s.msgId, s.subject]).sort(), [0, 1, 2, 3].map((p) => [`api:e8:p${p}`, `deskpulse.ev.${p}.agent.status`]), 'agent.status: one copy per partition')
+    for (const s of status) t.match(s.event, { id: 'api:e8', kind: 'agent.status', status: 'online', capacity: 3, line: null, customer: null })
     t.notOk(JSON.stringify(stored).includes(CUSTOMER), 'no raw number stored')
   })
 
