@@ -11,7 +11,8 @@ export type Effect =
   | { type: 'resolved'; line: string; team: string; by: string; at: number }
   | { type: 'sample'; metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'; seconds: number; at: number; line: string; team: string; agent: string | null }
   | { type: 'escalation'; level: 'warning' | 'breach'; action: 'fire' | 'resolve' | 'retract'; moment: number; firedAt: number; conversation: string; line: string; team: string; agent: string | null; waitingSince: number }
-  | { type: 'csat'; line: string; team: string; agent: string | null; score: number; at: number }
+  // `previous`: the conversation's earlier score, which this one replaces (the last one counts).
+  | { type: 'csat'; line: string; team: string; agent: string | null; score: number; previous: number | null; at: number }
   | { type: 'fcr'; conversation: string; fcr: boolean }
   | { type: 'missed'; conversation: string; line: string; team: string; at: number }
   | { type: 'status'; line: string; status: string; codes: number[] }

@@ -265,8 +265,9 @@ export function createEngine(config: Config, initial?: EngineState) {
       if (c.csat !== null) a[c.csat]!--
       a[score]!++
     }
+    const previous = c.csat
     c.csat = score
-    emit({ type: 'csat', line: c.line, team: c.team, agent: c.agent, score, at })
+    emit({ type: 'csat', line: c.line, team: c.team, agent: c.agent, score, previous, at })
     changed(c)
   }
 

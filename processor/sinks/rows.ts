@@ -206,9 +206,11 @@ export class MinuteRollup {
       case 'csat': {
         const c = this.cell(e.at, e.line, e.team)
         if (!c) return
-        c.csat_responses++
-        c.csat_sum += e.score
-        if (e.score >= 4) c.csat_positive++
+        // A replaced score moves the conversation's response to this minute: counted once.
+        const positive = (s: number | null) => (s !== null && s >= 4 ? 1 : 0)
+        c.csat_responses += e.previous === null ? 1 : 0
+        c.csat_sum += e.score - (e.previous ?? 0)
+        c.csat_positive += positive(e.score) - positive(e.previous)
         return
       }
       default:

@@ -69,6 +69,7 @@ ENGINE = ReplacingMergeTree(version)
 ORDER BY (conversation_id);
 
 -- Per minute × line × team × stream partition, from the core's effects: the dashboards' rollup.
+-- Counts may be negative in one minute: a replaced CSAT score moves its response to the newer minute.
 -- Each partition's processor writes its own cells: read with FINAL, then sum over `partition`.
 CREATE TABLE IF NOT EXISTS kpi_minute
 (
@@ -91,9 +92,9 @@ CREATE TABLE IF NOT EXISTS kpi_minute
     warnings            UInt32,
     breaches            UInt32,
     missed              UInt32,
-    csat_responses      UInt32,
-    csat_positive       UInt32,
-    csat_sum            UInt32,
+    csat_responses      Int32,
+    csat_positive       Int32,
+    csat_sum            Int32,
     version             UInt64
 )
 ENGINE = ReplacingMergeTree(version)
