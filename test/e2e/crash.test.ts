@@ -13,6 +13,8 @@ import { simulate } from '../../cli/simulate/index.js'
 import { createRng } from '../../cli/simulate/random.js'
 import { STREAM } from '../../bus/stream.js'
 import { openClickHouse } from '../../store/clickhouse.js'
+import { reportFromStore } from '../../store/report.js'
+import { parseConfig } from '../../schemas/config.js'
 import { startNats, tempDir, freePort, eventually } from '../helpers/harness.js'
 import { startIngest } from '../helpers/ingest.js'
 import { sendConcurrently } from '../helpers/send.js'
@@ -108,7 +110,8 @@ t.test('kill -9 at random moments, restart: the same summary, counters and rows 
 
   const summaryOf = async (p: ProcessorProc) => (await fetch(`http://127.0.0.1:${p.port}/v1/summary`)).json()
   // The last events wait in the reorder buffer until later ones arrive; both hold the same ones.
-  t.same(await summaryOf(crashy), await summaryOf(steady), 'GET /v1/summary is the same')
+  const steadySummary = (await summaryOf(steady)) as { conversations: { opened: number } }
+  t.same(await summaryOf(crashy), steadySummary, 'GET /v1/summary is the same')
   const [a, b] = [counterLines(await metricsOf(steady.port)), counterLines(await metricsOf(crashy.port))]
   t.ok(a.length > 5, `${a.length} counter series`)
   t.same(b, a, 'the counters are the same')
@@ -133,6 +136,7 @@ t.test('kill -9 at random moments, restart: the same summary, counters and rows 
         const r = await ch.client.query({ query: `SELECT * EXCEPT (${except}) FROM ${table} FINAL ORDER BY ${key}`, format: 'JSONEachRow' })
         out[table] = await r.json()
       }
+      out.report = [await reportFromStore(ch.client, parseConfig({}))]
     } finally {
       await ch.close()
       // chdb binds one directory per process: let it let go before the next one opens.
@@ -149,6 +153,8 @@ t.test('kill -9 at random moments, restart: the same summary, counters and rows 
   const keyCustomer = createCustomerKeyer('crash')
   const ids = new Set(sim.lines.flatMap((line, i) => lineToEvents(line, i + 1, { keyCustomer, receivedAt: new Date(0).toISOString() }).map((e) => e.id)))
   t.equal(steadyRows.events!.length, ids.size, `one events row per event id (${ids.size} ids, ${total} stream messages)`)
+  t.same(crashyRows.report, steadyRows.report, 'deskpulse report (SQL over each store) is the same')
+  t.equal((steadyRows.report![0] as { conversations: { opened: number } }).conversations.opened, steadySummary.conversations.opened, 'the report counts the conversations the live summary counts')
   for (const table of Object.keys(tables)) {
     const [x, y] = [steadyRows[table]!, crashyRows[table]!]
     const same = JSON.stringify(x) === JSON.stringify(y)
