@@ -224,7 +224,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
  * A counter whose values are also kept here per partition, readable synchronously for that
  * partition's checkpoint.
  */
-function trackCounter(counter: { inc(labels: Labels, value?: number): void }) {
+function trackCounter(counter: { inc(labels: Labels, value?: number): void; reset(): void }) {
   const byPartition = new Map<number, Map<string, { labels: Labels; value: number }>>()
   const of = (p: number) => {
     let values = byPartition.get(p)
@@ -241,18 +241,26 @@ function trackCounter(counter: { inc(labels: Labels, value?: number): void }) {
       counter.inc(labels, by)
     },
     /**
-     * A checkpoint's values for partition `p`: what this process has not counted yet is added
-     * (all of it after a restart; after a takeover, what the previous owner counted).
+     * Partition `p` continues from a checkpoint: its values become the checkpoint's (all of it
+     * after a restart; what the previous owner counted after a takeover). When this process had
+     * counted past the checkpoint (the partition lost and taken back), the events after it are
+     * counted again, so the counter is rebuilt from the kept values: a counter reset for
+     * Prometheus, never a double count.
      */
     restore(p: number, saved: CounterValues) {
       const values = of(p)
-      for (const { labels, value } of saved) {
-        const key = JSON.stringify(labels)
+      const next = new Map(saved.map(({ labels, value }) => [JSON.stringify(labels), { labels, value }]))
+      let rebuild = false
+      for (const [key, v] of values) if ((next.get(key)?.value ?? 0) < v.value) rebuild = true
+      byPartition.set(p, next)
+      if (rebuild) {
+        counter.reset()
+        for (const partition of byPartition.values()) for (const { labels, value } of partition.values()) counter.inc(labels, value)
+        return
+      }
+      for (const [key, { labels, value }] of next) {
         const had = values.get(key)?.value ?? 0
-        if (value > had) {
-          counter.inc(labels, value - had)
-          values.set(key, { labels, value })
-        }
+        if (value > had) counter.inc(labels, value - had)
       }
     },
     values: (p: number): CounterValues => [...of(p).values()].map((v) => ({ ...v })),
