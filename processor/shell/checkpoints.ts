@@ -37,9 +37,6 @@ export async function openCheckpoints(nc: NatsConnection, replicas = 1) {
       await store.putBlob({ name }, bytes)
       return bytes.length
     },
-    async remove(name: string): Promise<void> {
-      await store.delete(name).catch(() => {})
-    },
   }
 }
 export type Checkpoints = Awaited<ReturnType<typeof openCheckpoints>>

@@ -56,9 +56,6 @@ export function createRowCollector(config: Config, initial?: CollectorState, par
     exportState(): CollectorState {
       return { cells: rollup.toState() }
     },
-    get lateDropped() {
-      return rollup.lateDropped
-    },
   }
 }
 export type RowCollector = ReturnType<typeof createRowCollector>

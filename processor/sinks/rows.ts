@@ -131,7 +131,6 @@ export class MinuteRollup {
   private cells = new Map<string, MinuteCell>()
   private touched = new Set<MinuteCell>()
   private newest = -Infinity
-  lateDropped = 0
 
   /** `partition`: the stream partition whose events these are (rows of two partitions never replace each other). */
   constructor(private readonly config: Config, private readonly keepMs = 48 * 3_600_000, private readonly partition = 0) {}
@@ -139,10 +138,7 @@ export class MinuteRollup {
   private cell(at: number, line: string, team: string): MinuteCell | null {
     const minute = minuteOf(at)
     if (minute > this.newest) this.newest = minute
-    if (minute < this.newest - this.keepMs) {
-      this.lateDropped++
-      return null
-    }
+    if (minute < this.newest - this.keepMs) return null
     const key = `${minute}|${line}|${team}`
     let c = this.cells.get(key)
     if (!c) {

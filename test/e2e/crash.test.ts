@@ -3,11 +3,8 @@
  * processor processes on one stream — one left alone, one killed with SIGKILL at random moments
  * and restarted. Both end with the same summary, the same counters and the same rows.
  */
-import t, { type Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import t from 'tap'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { simulate } from '../../cli/simulate/index.js'
 import { createRng } from '../../cli/simulate/random.js'
@@ -15,68 +12,25 @@ import { STREAM } from '../../bus/stream.js'
 import { openClickHouse } from '../../store/clickhouse.js'
 import { reportFromStore } from '../../store/report.js'
 import { parseConfig } from '../../schemas/config.js'
-import { startNats, tempDir, freePort, eventually } from '../helpers/harness.js'
+import { startNats, eventually } from '../helpers/harness.js'
 import { startIngest } from '../helpers/ingest.js'
 import { sendConcurrently } from '../helpers/send.js'
+import { processorProcess, metricsOf, summaryOf, processedOf } from '../helpers/processor-process.js'
 import { lineToEvents } from '../../processor/replay.js'
 import { createCustomerKeyer } from '../../ingest/pii.js'
 
-const bin = fileURLToPath(new URL('../../bin/deskpulse.js', import.meta.url))
 const CONVERSATIONS = Number(process.env.CRASH_TEST_CONVERSATIONS ?? 8_000)
 // A simulated day through two processors takes minutes on a 2-core machine.
 t.setTimeout(1_500_000)
 
-interface ProcessorProc {
-  name: string
-  port: number
-  dataDir: string
-  child: ChildProcess | null
-  start(): Promise<void>
-  kill(signal: NodeJS.Signals): Promise<void>
-}
-
-async function processorProcess(t: Test, name: string, natsUrl: string): Promise<ProcessorProc> {
-  const dataDir = await tempDir(t, `deskpulse-${name}-`)
-  const port = await freePort()
-  const configFile = path.join(dataDir, 'config.json')
-  // Event time only, with replay's lateness: the run depends on the stream, not on timing.
-  await writeFile(configFile, JSON.stringify({ processing: { clock: 'event', lateness_seconds: 60, consumer_name: name, checkpoint_seconds: 2 } }))
-  const proc: ProcessorProc = {
-    name,
-    port,
-    dataDir,
-    child: null,
-    async start() {
-      const child = spawn(process.execPath, [bin, 'processor'], {
-        env: { ...process.env, HOST: '127.0.0.1', PROCESSOR_PORT: String(port), NATS_URL: natsUrl, CLICKHOUSE_URL: '', DESKPULSE_DATA_DIR: dataDir, DESKPULSE_CONFIG: configFile, LOG_LEVEL: 'error' },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      })
-      proc.child = child
-      await eventually(async () => ((await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok ? true : undefined), 60_000, `${name} /healthz`)
-    },
-    async kill(signal) {
-      const child = proc.child
-      if (!child || child.exitCode !== null) return
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill(signal)
-      await exited
-      proc.child = null
-    },
-  }
-  t.teardown(() => proc.kill('SIGKILL'))
-  return proc
-}
-
-const metricsOf = async (port: number) => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())
-const processed = (text: string) => [...text.matchAll(/^deskpulse_events_processed_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
 const counterLines = (text: string) => text.split('\n').filter((l) => /^(deskpulse_events_processed_total|helpdesk_messages_total)\{/.test(l)).sort()
 
 t.test('kill -9 at random moments, restart: the same summary, counters and rows as an uninterrupted run', async (t) => {
   const sim = simulate({ seed: 11, conversations: CONVERSATIONS })
   const nats = await startNats(t)
   const { url: ingestUrl } = await startIngest(t, nats.nc)
-  const steady = await processorProcess(t, 'steady', nats.server.url)
-  const crashy = await processorProcess(t, 'crashy', nats.server.url)
+  const steady = await processorProcess(t, { name: 'steady', natsUrl: nats.server.url })
+  const crashy = await processorProcess(t, { name: 'crashy', natsUrl: nats.server.url })
   await steady.start()
   await crashy.start()
 
@@ -105,14 +59,13 @@ t.test('kill -9 at random moments, restart: the same summary, counters and rows 
   const jsm = await jetstreamManager(nats.nc)
   const total = Number((await jsm.streams.info(STREAM)).state.messages)
   t.ok(total >= 200_000, `${total} events in the stream`)
-  for (const p of [steady, crashy]) await eventually(async () => (processed(await metricsOf(p.port)) >= total ? true : undefined), 600_000, `${p.name} to process every event`)
+  for (const p of [steady, crashy]) await eventually(async () => (processedOf(await metricsOf(p)) >= total ? true : undefined), 600_000, `${p.name} to process every event`)
   t.ok(restarts.length >= 3, `${restarts.length + 1} SIGKILLs; restarts took ${restarts.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s until /healthz`)
 
-  const summaryOf = async (p: ProcessorProc) => (await fetch(`http://127.0.0.1:${p.port}/v1/summary`)).json()
   // The last events wait in the reorder buffer until later ones arrive; both hold the same ones.
   const steadySummary = (await summaryOf(steady)) as { conversations: { opened: number } }
   t.same(await summaryOf(crashy), steadySummary, 'GET /v1/summary is the same')
-  const [a, b] = [counterLines(await metricsOf(steady.port)), counterLines(await metricsOf(crashy.port))]
+  const [a, b] = [counterLines(await metricsOf(steady)), counterLines(await metricsOf(crashy))]
   t.ok(a.length > 5, `${a.length} counter series`)
   t.same(b, a, 'the counters are the same')
 

@@ -18,6 +18,7 @@ import { STREAM } from '../../bus/stream.js'
 import { startNats, startClickHouse, freePort, eventually } from '../helpers/harness.js'
 import { startIngest, streamEvents } from '../helpers/ingest.js'
 import { sendConcurrently } from '../helpers/send.js'
+import { processedOf } from '../helpers/processor-process.js'
 import { TEST_PII_KEY } from '../helpers/webhooks.js'
 
 const config = parseConfig({ processing: { clock: 'event', lateness_seconds: 60, checkpoint_seconds: 1 } })
@@ -77,7 +78,7 @@ t.test('ClickHouse failing its writes: processing pauses, nothing is lost, and i
   // The same figures as a replay of the same traffic, up to the processor's clock.
   const live = await eventually(async () => {
     const text = await metrics()
-    const processed = [...text.matchAll(/^deskpulse_events_processed_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
+    const processed = processedOf(text)
     return processed === total ? ((await (await fetch(`${base}/v1/summary`)).json()) as { until: string; conversations: { opened: number } }) : undefined
   }, 60_000, 'the processor to count every event')
   // The same stream, in its order, through a fresh core: what an outage-free run computes.

@@ -5,76 +5,19 @@
  * reads the same stream alone as the reference. Nothing is lost and nothing counted twice: the
  * two stores together hold the reference's rows, and the survivor's summary is the reference's.
  */
-import t, { type Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import t from 'tap'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { simulate } from '../../cli/simulate/index.js'
 import { openClickHouse } from '../../store/clickhouse.js'
-import { startNats, tempDir, freePort, eventually } from '../helpers/harness.js'
+import { startNats, eventually } from '../helpers/harness.js'
 import { startIngest, streamCount } from '../helpers/ingest.js'
 import { sendConcurrently } from '../helpers/send.js'
+import { processorProcess, metricsOf, summaryOf, processedOf, type ProcessorProcess } from '../helpers/processor-process.js'
 
-const bin = fileURLToPath(new URL('../../bin/deskpulse.js', import.meta.url))
 const PARTITIONS = 4
 
-interface Proc {
-  name: string
-  port: number
-  dataDir: string
-  child: ChildProcess | null
-  start(): Promise<void>
-  kill(signal: NodeJS.Signals): Promise<void>
-}
-
-async function processorProcess(t: Test, name: string, consumer: string, natsUrl: string): Promise<Proc> {
-  const dataDir = await tempDir(t, `deskpulse-${name}-`)
-  const port = await freePort()
-  const configFile = path.join(dataDir, 'config.json')
-  // Event time only, with replay's lateness: the figures depend on the stream, not on timing.
-  await writeFile(configFile, JSON.stringify({ processing: { clock: 'event', lateness_seconds: 60, consumer_name: consumer, checkpoint_seconds: 2 } }))
-  const proc: Proc = {
-    name,
-    port,
-    dataDir,
-    child: null,
-    async start() {
-      const child = spawn(process.execPath, [bin, 'processor'], {
-        env: {
-          ...process.env,
-          HOST: '127.0.0.1',
-          PROCESSOR_PORT: String(port),
-          NATS_URL: natsUrl,
-          CLICKHOUSE_URL: '',
-          DESKPULSE_DATA_DIR: dataDir,
-          DESKPULSE_CONFIG: configFile,
-          DESKPULSE_PARTITIONS: String(PARTITIONS),
-          LOG_LEVEL: process.env.TEST_LOG ?? 'error',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      })
-      proc.child = child
-      await eventually(async () => ((await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.ok ? true : undefined), 60_000, `${name} /healthz`)
-    },
-    async kill(signal) {
-      const child = proc.child
-      if (!child || child.exitCode !== null) return
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill(signal)
-      await exited
-      proc.child = null
-    },
-  }
-  t.teardown(() => proc.kill('SIGKILL'))
-  return proc
-}
-
-const metricsOf = async (p: Proc) => (await fetch(`http://127.0.0.1:${p.port}/metrics`)).text()
 const gauge = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN)
-const owned = async (p: Proc) => gauge(await metricsOf(p), 'deskpulse_processor_partitions_owned')
-const processed = (text: string) => [...text.matchAll(/^deskpulse_events_processed_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
-const summaryOf = async (p: Proc) => (await fetch(`http://127.0.0.1:${p.port}/v1/summary`)).json() as Promise<Record<string, unknown>>
+const owned = async (p: ProcessorProcess) => gauge(await metricsOf(p), 'deskpulse_processor_partitions_owned')
 
 type Row = Record<string, unknown>
 /** Each table's key: one row per key once replaced by version. */
@@ -118,9 +61,9 @@ t.test('two processors share 4 partitions; one killed, the other takes its parti
   const sim = simulate({ seed: 31, conversations: 150 })
   const nats = await startNats(t)
   const { url: ingestUrl } = await startIngest(t, nats.nc, { partitions: PARTITIONS })
-  const reference = await processorProcess(t, 'reference', 'reference', nats.server.url)
-  const survivor = await processorProcess(t, 'survivor', 'shared', nats.server.url)
-  const victim = await processorProcess(t, 'victim', 'shared', nats.server.url)
+  const reference = await processorProcess(t, { name: 'reference', consumer: 'reference', natsUrl: nats.server.url, partitions: PARTITIONS })
+  const survivor = await processorProcess(t, { name: 'survivor', consumer: 'shared', natsUrl: nats.server.url, partitions: PARTITIONS })
+  const victim = await processorProcess(t, { name: 'victim', consumer: 'shared', natsUrl: nats.server.url, partitions: PARTITIONS })
 
   await Promise.all([reference.start(), survivor.start()])
   t.equal(await owned(reference), PARTITIONS, 'the reference, alone on its consumer name, owns every partition')
@@ -139,7 +82,7 @@ t.test('two processors share 4 partitions; one killed, the other takes its parti
   started = performance.now()
   const sent = await sendConcurrently(sim.lines, ingestUrl, 16, async (answered) => {
     if (takeover || answered < half) return
-    victimProcessed = processed(await metricsOf(victim))
+    victimProcessed = processedOf(await metricsOf(victim))
     await victim.kill('SIGKILL')
     const killedAt = performance.now()
     takeover = eventually(async () => ((await owned(survivor)) === PARTITIONS ? performance.now() - killedAt : undefined), 30_000, 'the survivor to own every partition')
@@ -153,7 +96,7 @@ t.test('two processors share 4 partitions; one killed, the other takes its parti
 
   // Both consumer names read every event.
   const total = await streamCount(nats.nc)
-  for (const p of [reference, survivor]) await eventually(async () => (processed(await metricsOf(p)) === total ? true : undefined), 120_000, `${p.name} to count all ${total} events`)
+  for (const p of [reference, survivor]) await eventually(async () => (processedOf(await metricsOf(p)) === total ? true : undefined), 120_000, `${p.name} to count all ${total} events`)
   t.comment(`${sim.lines.length} lines, ${total} events in the stream; both caught up ${((performance.now() - started) / 1000).toFixed(1)} s after the traffic started`)
 
   // The survivor resumed the victim's partitions from their checkpoints: one view of one truth.
