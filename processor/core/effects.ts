@@ -8,7 +8,9 @@ export type Effect =
   // Counters and histograms need no conversation id: building one per event would cost the
   // core a string each time (rows come from drainChanged()).
   | { type: 'opened'; line: string; at: number }
-  | { type: 'resolved'; line: string; team: string; by: string; at: number }
+  // `bot`: on a bot-answered conversation's first resolution, whether the bot contained it.
+  | { type: 'resolved'; line: string; team: string; by: string; at: number; bot: 'contained' | 'human' | null }
+  | { type: 'handoff'; line: string; team: string; at: number }
   | { type: 'sample'; metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'; seconds: number; at: number; line: string; team: string; agent: string | null }
   | { type: 'escalation'; level: 'warning' | 'breach'; action: 'fire' | 'resolve' | 'retract'; moment: number; firedAt: number; conversation: string; line: string; team: string; agent: string | null; waitingSince: number }
   // `previous`: the conversation's earlier score, which this one replaces (the last one counts).

@@ -157,6 +157,7 @@ export function createEngine(config: Config, initial?: EngineState) {
 
   function resolve(c: Conversation, at: number, by: string) {
     if (!c.open) return
+    let bot: 'contained' | 'human' | null = null
     endWaiting(c, at)
     c.open = false
     c.botPhase = false
@@ -177,6 +178,7 @@ export function createEngine(config: Config, initial?: EngineState) {
         totals.contained++
         c.contained = true
       }
+      if (c.botAnswered) bot = c.contained ? 'contained' : 'human'
     }
     if (by !== 'timeout') {
       const full = Math.max(0, (at - c.openedAt) / S)
@@ -188,7 +190,7 @@ export function createEngine(config: Config, initial?: EngineState) {
     }
     timers.push({ at: at + Math.max(th.reopen_window, th.csat_window) * S, kind: TimerKind.Compact, key: c.key, ref: at })
     if (by !== 'timeout' && c.agent) agentStats(c.agent).resolutions++
-    emit({ type: 'resolved', line: c.line, team: c.team, by, at })
+    emit({ type: 'resolved', line: c.line, team: c.team, by, at, bot })
     recount(c, at)
     changed(c)
   }
@@ -320,6 +322,7 @@ export function createEngine(config: Config, initial?: EngineState) {
       c.handoffAt = at
       totals.handoffs++
       c.handedOff = true
+      emit({ type: 'handoff', line: c.line, team: c.team, at })
     }
     if (c.firstHumanAt === null) {
       c.firstHumanAt = at
@@ -383,6 +386,7 @@ export function createEngine(config: Config, initial?: EngineState) {
     if (c.botAnswered) {
       totals.handoffs++
       c.handedOff = true
+      emit({ type: 'handoff', line: c.line, team: c.team, at })
     }
     c.botPhase = false
     if (!c.hasHuman) startWaiting(c, at)
