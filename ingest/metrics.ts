@@ -1,9 +1,10 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Histogram, Registry } from 'prom-client'
+import { collectNodeMetrics } from '../runtime/default-metrics.js'
 
 /** The ingest's series (ARCHITECTURE.md "Metrics"), on a registry of its own. */
 export function createIngestMetrics() {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'deskpulse_ingest_' })
+  collectNodeMetrics(registry, 'deskpulse_ingest_')
   return {
     registry,
     requests: new Counter({

@@ -3,7 +3,10 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { Gauge } from 'prom-client'
 import type { Logger } from 'pino'
-import { createProcessorMetrics, type ProcessorMetrics } from './metrics.js'
+import { createProcessorMetrics, type ProcessorMetrics } from './metrics/registry.js'
+import { KpiSeries, type KpiSeriesState } from './metrics/kpi-series.js'
+import { liveState, type LiveState } from './metrics/live-state.js'
+import { createAlertmanagerSink, type AlertmanagerSink, type AlertmanagerSinkOptions } from './sinks/alertmanager.js'
 import { createProcessorHttp } from './http/server.js'
 import { createRunner, defaultRunnerOptions, type Runner, type RunnerOptions } from './shell/runner.js'
 import { openCheckpoints, type Checkpoints } from './shell/checkpoints.js'
@@ -30,6 +33,12 @@ export interface ProcessorOptions {
   partitions?: number
   /** This instance's id in the lease bucket (default: host, pid, random). */
   instanceId?: string
+  /** ALERTMANAGER_URL: per-chat escalations are posted there; none without it. */
+  alertmanagerUrl?: string
+  /** Re-post and hold times of the escalations (tests shorten them). */
+  alertmanager?: Pick<AlertmanagerSinkOptions, 'repostMs' | 'holdMs'>
+  /** How often the point-in-time gauges are recomputed (default 1 s). */
+  liveIntervalMs?: number
 }
 
 export interface ProcessorDeps {
@@ -40,14 +49,14 @@ export interface ProcessorDeps {
 
 export interface Processor {
   metrics: ProcessorMetrics
+  /** The latest point-in-time figures (gauges, wallboard). */
+  readonly live: LiveState | null
+  readonly alerts: AlertmanagerSink | undefined
   /** The partitions this instance owns with their runner started. */
   readonly partitions: number[]
   start(): Promise<string>
   close(): Promise<void>
 }
-
-type Labels = Record<string, string>
-type CounterValues = Array<{ labels: Labels; value: number }>
 
 /**
  * The processor: one runner (processor/shell/runner.ts) per stream partition this instance owns
@@ -56,8 +65,19 @@ type CounterValues = Array<{ labels: Labels; value: number }>
  */
 export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Processor {
   const log = deps.log.child({ component: 'processor' })
-  const metrics = createProcessorMetrics()
   const processing = opts.config.processing
+  const { thresholds } = opts.config
+  // Counters and histograms continue across restarts and takeovers: each partition's values
+  // travel in its checkpoint. Kept per partition for the life of the process, and summed at
+  // scrape time (processor/metrics/kpi-series.ts).
+  const series = new Map<number, KpiSeries>()
+  const seriesOf = (p: number) => {
+    let s = series.get(p)
+    if (!s) series.set(p, (s = new KpiSeries(thresholds.frt_target)))
+    return s
+  }
+  let live: LiveState | null = null
+  const metrics = createProcessorMetrics({ series: () => series.values(), live: () => live, frtTargetSeconds: thresholds.frt_target, sloObjective: opts.config.slo.objective })
   const partitions = opts.partitions ?? 1
   const runnerOptions: RunnerOptions = {
     ...defaultRunnerOptions,
@@ -84,19 +104,25 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   let leases: Leases | undefined
   let checkpoints: Checkpoints | undefined
 
-  // Counters continue across restarts and takeovers: each partition's values travel in its
-  // checkpoint. Kept per partition for the life of the process, so a partition that comes back
-  // adds only what it counted meanwhile elsewhere.
-  const events = trackCounter(metrics.eventsProcessed)
-  const messages = trackCounter(metrics.messages)
+  /**
+   * A partition continues from its checkpoint's values: all of them after a restart, what the
+   * previous owner counted after a takeover. When this process had counted past the checkpoint
+   * (the partition lost and taken back), its sum goes down: a counter reset for Prometheus,
+   * never a double count.
+   */
   const countersOf = (p: number) => ({
-    save: () => ({ events: events.values(p), messages: messages.values(p) }),
+    save: () => seriesOf(p).toState(),
     restore(saved: unknown) {
-      const s = saved as { events?: CounterValues; messages?: CounterValues } | undefined
-      events.restore(p, s?.events ?? [])
-      messages.restore(p, s?.messages ?? [])
+      const state = saved as KpiSeriesState | undefined
+      series.set(p, KpiSeries.fromState(thresholds.frt_target, state?.v === 1 ? state : undefined))
     },
   })
+  const alerts = opts.alertmanagerUrl
+    ? createAlertmanagerSink(
+        { url: opts.alertmanagerUrl, pageMaxAgeMs: thresholds.page_max_age * 1000, runbookUrl: 'docs/alerting.md#helpdeskchatescalation', ...opts.alertmanager },
+        { log: log.child({ sink: 'alertmanager' }), metrics },
+      )
+    : undefined
 
   /** The runner's view of the metrics: the lag gauge is the largest of the partitions'. */
   const metricsOf = (p: number): ProcessorMetrics => ({
@@ -125,12 +151,10 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       { ...runnerOptions, durable: nameOf(p), filterSubject: filterOf(p), partition: p },
       {
         counters: countersOf(p),
-        onEvents(batch) {
-          for (const event of batch) {
-            events.inc(p, { kind: event.kind })
-            if (event.kind === 'message.in') messages.inc(p, { line: event.line ?? '', direction: 'in', sender_kind: 'customer' })
-            if (event.kind === 'message.out') messages.inc(p, { line: event.line ?? '', direction: 'out', sender_kind: event.sender_kind })
-          }
+        onEvents: (batch) => seriesOf(p).countEvents(batch),
+        onEffects(effects) {
+          seriesOf(p).apply(effects)
+          alerts?.apply(p, effects)
         },
         onConsumerLost: () => void leases?.release(p),
       },
@@ -144,6 +168,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     }
     running.add(p)
     owned.set(running.size)
+    alerts?.adopt(p, runner.pipeline.engine)
     log.info({ partition: p, consumer: nameOf(p), checkpointSeq: runner.checkpointSeq }, 'partition started')
   }
 
@@ -153,9 +178,23 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     running.delete(p)
     owned.set(running.size)
     lags.delete(p)
+    alerts?.release(p)
     await runner.close()
     runners.delete(p)
     log.info({ partition: p, why, checkpointSeq: runner.checkpointSeq }, 'partition stopped')
+  }
+
+  /** The clock of the live figures: the engines', or wall time less the lateness once caught up. */
+  function nowOf(engines: ReturnType<typeof enginesInOrder>) {
+    const clock = Math.max(...engines.map((e) => e.clock))
+    const caughtUp = runnerOptions.clock === 'wall' && [...running].every((p) => runners.get(p)!.caughtUp)
+    const now = Math.max(clock, caughtUp ? Date.now() - processing.lateness_seconds * 1000 : -Infinity)
+    return Number.isFinite(now) ? now : Date.now()
+  }
+  let liveTimer: NodeJS.Timeout | undefined
+  function refreshLive() {
+    const engines = enginesInOrder()
+    live = liveState(engines, engines.length ? nowOf(engines) : Date.now())
   }
 
   const enginesInOrder = () => [...running].sort((a, b) => a - b).map((p) => runners.get(p)!.pipeline.engine)
@@ -167,11 +206,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       registry: metrics.registry,
       summary: () => {
         const engines = enginesInOrder()
-        if (engines.length === 0) return summariseMany([standby], Date.now())
-        const clock = Math.max(...engines.map((e) => e.clock))
-        const live = runnerOptions.clock === 'wall' && [...running].every((p) => runners.get(p)!.caughtUp)
-        const now = Math.max(clock, live ? Date.now() - processing.lateness_seconds * 1000 : -Infinity)
-        return summariseMany(engines, Number.isFinite(now) ? now : Date.now())
+        return engines.length === 0 ? summariseMany([standby], Date.now()) : summariseMany(engines, nowOf(engines))
       },
       // A standby (no partition owned) is ready: it takes partitions over when an owner dies.
       readiness: async () => {
@@ -196,6 +231,10 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
 
   return {
     metrics,
+    alerts,
+    get live() {
+      return live
+    },
     get partitions() {
       return runningPartitions()
     },
@@ -209,60 +248,18 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
         log,
       )
       await leases.start()
+      refreshLive()
+      liveTimer = setInterval(refreshLive, opts.liveIntervalMs ?? 1_000)
+      alerts?.start()
       const address = await http.listen({ host: opts.host, port: opts.port })
       log.info({ address, instance: leases.id, partitions, owned: runningPartitions() }, 'processor listening')
       return address
     },
     async close() {
+      clearInterval(liveTimer)
       await http.close()
       await leases?.close()
+      await alerts?.close()
     },
-  }
-}
-
-/**
- * A counter whose values are also kept here per partition, readable synchronously for that
- * partition's checkpoint.
- */
-function trackCounter(counter: { inc(labels: Labels, value?: number): void; reset(): void }) {
-  const byPartition = new Map<number, Map<string, { labels: Labels; value: number }>>()
-  const of = (p: number) => {
-    let values = byPartition.get(p)
-    if (!values) byPartition.set(p, (values = new Map()))
-    return values
-  }
-  return {
-    inc(p: number, labels: Labels, by = 1) {
-      const values = of(p)
-      const key = JSON.stringify(labels)
-      const v = values.get(key)
-      if (v) v.value += by
-      else values.set(key, { labels, value: by })
-      counter.inc(labels, by)
-    },
-    /**
-     * Partition `p` continues from a checkpoint: its values become the checkpoint's (all of it
-     * after a restart; what the previous owner counted after a takeover). When this process had
-     * counted past the checkpoint (the partition lost and taken back), the events after it are
-     * counted again, so the counter is rebuilt from the kept values: a counter reset for
-     * Prometheus, never a double count.
-     */
-    restore(p: number, saved: CounterValues) {
-      const values = of(p)
-      const next = new Map(saved.map(({ labels, value }) => [JSON.stringify(labels), { labels, value }]))
-      let rebuild = false
-      for (const [key, v] of values) if ((next.get(key)?.value ?? 0) < v.value) rebuild = true
-      byPartition.set(p, next)
-      if (rebuild) {
-        counter.reset()
-        for (const partition of byPartition.values()) for (const { labels, value } of partition.values()) counter.inc(labels, value)
-        return
-      }
-      for (const [key, { labels, value }] of next) {
-        const had = values.get(key)?.value ?? 0
-        if (value > had) counter.inc(labels, value - had)
-      }
-    },
-    values: (p: number): CounterValues => [...of(p).values()].map((v) => ({ ...v })),
   }
 }

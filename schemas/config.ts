@@ -86,7 +86,7 @@ export const ConfigSchema = Type.Object(
     processing: Type.Object(
       {
         /** Events are put in event-time order within this lateness before the core sees them. */
-        lateness_seconds: Seconds(5, 'live reorder window'),
+        lateness_seconds: Seconds(1, 'live reorder window; a breach fires this long after its moment (docs/alerting.md "Detection delay")'),
         replay_lateness_seconds: Seconds(60, 'replay reorder window'),
         dedup_days: Type.Integer({ minimum: 1, default: 8, description: 'how long event ids are remembered' }),
         /** `wall`: live, wall time drives timers once caught up; `event`: event time only (backfills, reproducible runs). */

@@ -19,7 +19,7 @@ import { createRowCollector, batchSize, type RowBatch } from '../sinks/collect.j
 import { insertRows } from '../sinks/clickhouse-rows.js'
 import { insertEvents, type StoredEvent } from '../sinks/clickhouse-events.js'
 import type { Checkpoints } from './checkpoints.js'
-import type { ProcessorMetrics } from '../metrics.js'
+import type { ProcessorMetrics } from '../metrics/registry.js'
 
 export interface RunnerOptions {
   /** Durable consumer name; also the checkpoint's name. */

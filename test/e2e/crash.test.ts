@@ -23,7 +23,7 @@ const CONVERSATIONS = Number(process.env.CRASH_TEST_CONVERSATIONS ?? 8_000)
 // A simulated day through two processors takes minutes on a 2-core machine.
 t.setTimeout(1_500_000)
 
-const counterLines = (text: string) => text.split('\n').filter((l) => /^(deskpulse_events_processed_total|helpdesk_messages_total)\{/.test(l)).sort()
+const counterLines = (text: string) => text.split('\n').filter((l) => /^(deskpulse_events_processed_total|helpdesk_[a-z_]+_(total|bucket|sum|count))\{/.test(l)).sort()
 
 t.test('kill -9 at random moments, restart: the same summary, counters and rows as an uninterrupted run', async (t) => {
   const sim = simulate({ seed: 11, conversations: CONVERSATIONS })

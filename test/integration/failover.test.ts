@@ -103,7 +103,7 @@ t.test('two processors share 4 partitions; one killed, the other takes its parti
   const [want, got] = [await summaryOf(reference), await summaryOf(survivor)]
   t.ok((want.conversations as { opened: number }).opened >= 150, `${(want.conversations as { opened: number }).opened} conversations`)
   t.same(got, want, 'GET /v1/summary of the survivor equals the reference’s')
-  const counters = (text: string) => text.split('\n').filter((l) => /^(deskpulse_events_processed_total|helpdesk_messages_total)\{/.test(l)).sort()
+  const counters = (text: string) => text.split('\n').filter((l) => /^(deskpulse_events_processed_total|helpdesk_[a-z_]+_(total|bucket|sum|count))\{/.test(l)).sort()
   t.same(counters(await metricsOf(survivor)), counters(await metricsOf(reference)), 'the counters too (each partition’s travel in its checkpoint)')
 
   // Rows: the two stores of the shared pair together are the reference's store.
