@@ -131,9 +131,9 @@ export async function startPrometheusFixture(
   return prom
 }
 
-export async function startAlertmanagerFixture(t: Teardown, config: string): Promise<Alertmanager> {
+export async function startAlertmanagerFixture(t: Teardown, config: string, port?: number): Promise<Alertmanager> {
   const dir = await tempDir(t, 'deskpulse-am-')
-  const am = await startAlertmanager({ dir, port: await freePort(), config })
+  const am = await startAlertmanager({ dir, port: port ?? (await freePort()), config })
   t.teardown(() => am.stop())
   return am
 }
