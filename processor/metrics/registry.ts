@@ -1,7 +1,8 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 import { collectNodeMetrics } from '../../runtime/default-metrics.js'
 import { COUNTERS, HISTOGRAMS, HELPDESK_BUCKETS, type CounterValue, type HistogramValue, type KpiSeries, type SeriesSpec } from './kpi-series.js'
-import type { LiveState } from './live-state.js'
+import type { LiveState, LineTeamState, TeamAgents } from './live-state.js'
+import { Exposition, LabelCache } from './exposition.js'
 
 export interface KpiSources {
   /** Every partition's series held by this process (summed at scrape time). */
@@ -12,27 +13,17 @@ export interface KpiSources {
   sloObjective: number
 }
 
-type Labels = Record<string, string>
-interface Sample {
-  labels: Labels
-  value: number
-  metricName?: string
+/** A registry whose text also carries the KPI series, written by `extra` (exposition.ts). */
+class ProcessorRegistry extends Registry {
+  constructor(private readonly extra: () => string) {
+    super()
+  }
+  override async metrics(): Promise<string> {
+    return (await super.metrics()) + this.extra()
+  }
 }
 
-const zip = (names: readonly string[], values: readonly string[]): Labels => Object.fromEntries(names.map((n, i) => [n, values[i] ?? '']))
-
-/**
- * A series prom-client renders from our values at scrape time (prom-client's own Counter and
- * Histogram cannot be set to a partition sum restored from a checkpoint).
- */
-function collected(registry: Registry, spec: { name: string; help: string }, type: 'counter' | 'gauge' | 'histogram', values: () => Sample[]) {
-  registry.registerMetric({
-    name: spec.name,
-    get: async () => ({ name: spec.name, help: spec.help, type, aggregator: 'sum', values: values() }),
-  } as unknown as Parameters<Registry['registerMetric']>[0])
-}
-
-function summedCounters(all: Iterable<KpiSeries>, id: keyof typeof COUNTERS): CounterValue[] {
+function summedCounters(all: Iterable<KpiSeries>, id: keyof typeof COUNTERS): Map<string, CounterValue> {
   const out = new Map<string, CounterValue>()
   for (const s of all) {
     for (const [key, v] of s.counters.get(id) ?? []) {
@@ -41,96 +32,118 @@ function summedCounters(all: Iterable<KpiSeries>, id: keyof typeof COUNTERS): Co
       else out.set(key, { labels: v.labels, value: v.value })
     }
   }
-  return [...out.values()]
+  return out
 }
 
-function summedHistograms(all: Iterable<KpiSeries>, id: keyof typeof HISTOGRAMS): HistogramValue[] {
+function summedHistograms(all: Iterable<KpiSeries>, id: keyof typeof HISTOGRAMS): Map<string, HistogramValue> {
   const out = new Map<string, HistogramValue>()
   for (const s of all) {
     for (const [key, h] of s.histograms.get(id) ?? []) {
       const had = out.get(key)
       if (!had) out.set(key, { labels: h.labels, buckets: [...h.buckets], sum: h.sum, count: h.count })
       else {
-        h.buckets.forEach((n, i) => (had.buckets[i]! += n))
+        for (let i = 0; i < h.buckets.length; i++) had.buckets[i]! += h.buckets[i]!
         had.sum += h.sum
         had.count += h.count
       }
     }
   }
-  return [...out.values()]
+  return out
 }
 
-function histogramSamples(spec: SeriesSpec, values: HistogramValue[]): Sample[] {
-  const samples: Sample[] = []
-  for (const h of values) {
-    const labels = zip(spec.labels, h.labels)
-    let cumulative = 0
-    HELPDESK_BUCKETS.forEach((edge, i) => {
-      cumulative += h.buckets[i]!
-      samples.push({ metricName: `${spec.name}_bucket`, labels: { ...labels, le: String(edge) }, value: cumulative })
-    })
-    samples.push({ metricName: `${spec.name}_bucket`, labels: { ...labels, le: '+Inf' }, value: h.count })
-    samples.push({ metricName: `${spec.name}_sum`, labels, value: h.sum })
-    samples.push({ metricName: `${spec.name}_count`, labels, value: h.count })
+const LE = HELPDESK_BUCKETS.map((edge) => `le="${edge}"`)
+
+/** The KPI counters and histograms, summed over the partitions, as exposition text. */
+function kpiText(sources: KpiSources, caches: Map<string, LabelCache>) {
+  const cacheOf = (spec: SeriesSpec) => {
+    let c = caches.get(spec.name)
+    if (!c) caches.set(spec.name, (c = new LabelCache(spec.labels)))
+    return c
   }
-  return samples
+  const out = new Exposition()
+  for (const [id, spec] of Object.entries(COUNTERS) as Array<[keyof typeof COUNTERS, SeriesSpec]>) {
+    const labels = cacheOf(spec)
+    out.header(spec.name, spec.help, 'counter')
+    for (const [key, v] of summedCounters(sources.series(), id)) out.sample(spec.name, labels.get(key, v.labels), v.value)
+  }
+  for (const [id, spec] of Object.entries(HISTOGRAMS) as Array<[keyof typeof HISTOGRAMS, SeriesSpec]>) {
+    const labels = cacheOf(spec)
+    const bucket = `${spec.name}_bucket`
+    out.header(spec.name, spec.help, 'histogram')
+    for (const [key, h] of summedHistograms(sources.series(), id)) {
+      const l = labels.get(key, h.labels)
+      let cumulative = 0
+      for (let i = 0; i < LE.length; i++) {
+        cumulative += h.buckets[i]!
+        out.sample(bucket, `${l},${LE[i]}`, cumulative)
+      }
+      out.sample(bucket, `${l},le="+Inf"`, h.count)
+      out.sample(`${spec.name}_sum`, l, h.sum)
+      out.sample(`${spec.name}_count`, l, h.count)
+    }
+  }
+  return out
 }
 
-/** Gauges of the live state. A line × team or team once seen stays, at 0, for the life of the process. */
-function registerLiveGauges(registry: Registry, sources: KpiSources) {
-  const seenLineTeams = new Map<string, { line: string; team: string }>()
-  const seenTeams = new Set<string>()
-  const byLineTeam = () => {
-    const live = sources.live()
-    const rows = new Map((live?.byLineTeam ?? []).map((s) => [`${s.line}\u0001${s.team}`, s]))
-    for (const [key, s] of rows) if (!seenLineTeams.has(key)) seenLineTeams.set(key, { line: s.line, team: s.team })
-    return [...seenLineTeams].map(([key, lt]) => ({ ...lt, s: rows.get(key), at: live?.at ?? 0 }))
+/**
+ * Gauges of the live state. A line × team or team once seen stays, at 0, for the life of the
+ * process (rules and dashboards see a 0, not a gap).
+ */
+function liveText(sources: KpiSources, out: Exposition, seenLineTeams: Map<string, { line: string; team: string; labels: string }>, seenTeams: Map<string, string>) {
+  const live = sources.live()
+  const rows = new Map<string, LineTeamState>()
+  for (const s of live?.byLineTeam ?? []) {
+    const key = `${s.line}\u0001${s.team}`
+    rows.set(key, s)
+    if (!seenLineTeams.has(key)) seenLineTeams.set(key, { line: s.line, team: s.team, labels: lineTeamLabels.get(key, [s.line, s.team]) })
   }
-  const byTeam = () => {
-    const live = sources.live()
-    const rows = new Map((live?.teams ?? []).map((t) => [t.team, t]))
-    for (const team of rows.keys()) seenTeams.add(team)
-    return [...seenTeams].map((team) => ({ team, t: rows.get(team) }))
+  const teamRows = new Map((live?.teams ?? []).map((t) => [t.team, t]))
+  for (const team of teamRows.keys()) if (!seenTeams.has(team)) seenTeams.set(team, teamLabels.get(team, [team]))
+  const at = live?.at ?? 0
+
+  const perLineTeam = (name: string, help: string, value: (s: LineTeamState | undefined) => number) => {
+    out.header(name, help, 'gauge')
+    for (const [key, lt] of seenLineTeams) out.sample(name, lt.labels, value(rows.get(key)))
   }
-  const states = ['bot', 'unassigned', 'awaiting_agent', 'awaiting_customer'] as const
-  collected(registry, { name: 'helpdesk_conversations_open', help: 'Open conversations by backlog state (KPIS.md "Point-in-time state")' }, 'gauge', () =>
-    byLineTeam().flatMap(({ line, team, s }) => states.map((state) => ({ labels: { line, team, state }, value: s?.open[state] ?? 0 }))),
-  )
-  collected(registry, { name: 'helpdesk_conversations_awaiting_first_response', help: 'Waiting conversations with no human reply yet' }, 'gauge', () =>
-    byLineTeam().map(({ line, team, s }) => ({ labels: { line, team }, value: s?.awaitingFirstResponse ?? 0 })),
-  )
-  collected(registry, { name: 'helpdesk_conversations_waiting_over_threshold', help: 'Conversations that breached the five-minute rule and are still waiting' }, 'gauge', () =>
-    byLineTeam().map(({ line, team, s }) => ({ labels: { line, team }, value: s?.overThreshold ?? 0 })),
-  )
-  collected(registry, { name: 'helpdesk_oldest_waiting_seconds', help: 'Now minus the earliest waiting start (0 when nobody waits)' }, 'gauge', () =>
-    byLineTeam().map(({ line, team, s, at }) => ({ labels: { line, team }, value: s?.oldestWaitingSince != null ? Math.max(0, (at - s.oldestWaitingSince) / 1000) : 0 })),
-  )
-  collected(registry, { name: 'helpdesk_conversations_window_closing', help: "Waiting conversations whose 24-hour service window closes within thresholds.window_closing_soon" }, 'gauge', () =>
-    byLineTeam().map(({ line, team, s }) => ({ labels: { line, team }, value: s?.windowClosing ?? 0 })),
-  )
-  collected(registry, { name: 'helpdesk_agents_online', help: 'Agents with status online' }, 'gauge', () => byTeam().map(({ team, t }) => ({ labels: { team }, value: t?.online ?? 0 })))
-  collected(registry, { name: 'helpdesk_agent_active_conversations', help: "Active conversations (open, not awaiting the customer) of the team's agents" }, 'gauge', () =>
-    byTeam().map(({ team, t }) => ({ labels: { team }, value: t?.active ?? 0 })),
-  )
-  collected(registry, { name: 'helpdesk_agent_occupancy_ratio', help: 'Share of online agents with at least one active conversation' }, 'gauge', () =>
-    byTeam().flatMap(({ team, t }) => (t && t.online > 0 ? [{ labels: { team }, value: t.occupied / t.online }] : [])),
-  )
-  collected(registry, { name: 'helpdesk_agent_load_ratio', help: 'Mean over online agents of min(active conversations / capacity, 1)' }, 'gauge', () =>
-    byTeam().flatMap(({ team, t }) => (t && t.online > 0 ? [{ labels: { team }, value: t.loadSum / t.online }] : [])),
-  )
+  out.header('helpdesk_conversations_open', 'Open conversations by backlog state (KPIS.md "Point-in-time state")', 'gauge')
+  for (const [key, lt] of seenLineTeams) {
+    const s = rows.get(key)
+    for (const state of STATES) out.sample('helpdesk_conversations_open', `${lt.labels},state="${state}"`, s?.open[state] ?? 0)
+  }
+  perLineTeam('helpdesk_conversations_awaiting_first_response', 'Waiting conversations with no human reply yet', (s) => s?.awaitingFirstResponse ?? 0)
+  perLineTeam('helpdesk_conversations_waiting_over_threshold', 'Conversations that breached the five-minute rule and are still waiting', (s) => s?.overThreshold ?? 0)
+  perLineTeam('helpdesk_oldest_waiting_seconds', 'Now minus the earliest waiting start (0 when nobody waits)', (s) => (s?.oldestWaitingSince != null ? Math.max(0, (at - s.oldestWaitingSince) / 1000) : 0))
+  perLineTeam('helpdesk_conversations_window_closing', "Waiting conversations whose 24-hour service window closes within thresholds.window_closing_soon", (s) => s?.windowClosing ?? 0)
+
+  const perTeam = (name: string, help: string, value: (t: TeamAgents | undefined) => number | null) => {
+    out.header(name, help, 'gauge')
+    for (const [team, labels] of seenTeams) {
+      const v = value(teamRows.get(team))
+      if (v !== null) out.sample(name, labels, v)
+    }
+  }
+  perTeam('helpdesk_agents_online', 'Agents with status online', (t) => t?.online ?? 0)
+  perTeam('helpdesk_agent_active_conversations', "Active conversations (open, not awaiting the customer) of the team's agents", (t) => t?.active ?? 0)
+  // No online agent: no ratio (a gap, not a misleading 0).
+  perTeam('helpdesk_agent_occupancy_ratio', 'Share of online agents with at least one active conversation', (t) => (t && t.online > 0 ? t.occupied / t.online : null))
+  perTeam('helpdesk_agent_load_ratio', 'Mean over online agents of min(active conversations / capacity, 1)', (t) => (t && t.online > 0 ? t.loadSum / t.online : null))
 }
+
+const STATES = ['bot', 'unassigned', 'awaiting_agent', 'awaiting_customer'] as const
+const lineTeamLabels = new LabelCache(['line', 'team'])
+const teamLabels = new LabelCache(['team'])
 
 /** The processor's series (docs/metrics.md), on a registry of its own. */
 export function createProcessorMetrics(sources: KpiSources) {
-  const registry = new Registry()
+  const caches = new Map<string, LabelCache>()
+  const seenLineTeams = new Map<string, { line: string; team: string; labels: string }>()
+  const seenTeams = new Map<string, string>()
+  const registry = new ProcessorRegistry(() => {
+    const out = kpiText(sources, caches)
+    liveText(sources, out, seenLineTeams, seenTeams)
+    return out.text()
+  })
   collectNodeMetrics(registry, 'deskpulse_processor_')
-  for (const [id, spec] of Object.entries(COUNTERS) as Array<[keyof typeof COUNTERS, SeriesSpec]>) {
-    collected(registry, spec, 'counter', () => summedCounters(sources.series(), id).map((v) => ({ labels: zip(spec.labels, v.labels), value: v.value })))
-  }
-  for (const [id, spec] of Object.entries(HISTOGRAMS) as Array<[keyof typeof HISTOGRAMS, SeriesSpec]>) {
-    collected(registry, spec, 'histogram', () => histogramSamples(spec, summedHistograms(sources.series(), id)))
-  }
-  registerLiveGauges(registry, sources)
   new Gauge({ name: 'helpdesk_frt_target_seconds', help: 'thresholds.frt_target of the configuration', registers: [registry] }).set(sources.frtTargetSeconds)
   new Gauge({ name: 'helpdesk_slo_objective_ratio', help: 'slo.objective of the configuration (first responses within target)', registers: [registry] }).set(sources.sloObjective)
   return {
