@@ -7,6 +7,7 @@ import { registerReplay } from './replay-command.js'
 import { registerReport, UsageError } from './report-command.js'
 import { registerSimulate } from './simulate/command.js'
 import { registerErase, ErasureError } from './erase-command.js'
+import { registerNotify } from './notify-command.js'
 import { ReplayError } from '../processor/replay.js'
 import { createLogger } from './logger.js'
 import { runEngine, StartupError, type EngineParts } from './engine.js'
@@ -99,5 +100,6 @@ registerReplay(program)
 registerReport(program)
 registerSimulate(program)
 registerErase(program)
+registerNotify(program)
 
 await program.parseAsync().catch(fail)
