@@ -35,10 +35,15 @@ export function formatAlert(a: Alert): string {
 
 export function createNotifyServer(print: (line: string) => void, opts: { json?: boolean } = {}): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 })
-  app.post<{ Body: Payload }>('/alerts', { schema: { body: Payload } }, async (req) => {
-    for (const a of req.body.alerts) print(opts.json ? JSON.stringify({ received_at: new Date().toISOString(), ...a }) : `${new Date().toISOString()} ${formatAlert(a)}`)
+  // `/alerts/page`, `/alerts/chat`…: the receivers of alerting/alertmanager.yml, shown as a tag.
+  const receive = async (req: { body: Payload; params: { channel?: string } }) => {
+    const channel = req.params.channel ?? ''
+    const tag = channel ? `[${channel}] ` : ''
+    for (const a of req.body.alerts) print(opts.json ? JSON.stringify({ received_at: new Date().toISOString(), channel: channel || null, ...a }) : `${new Date().toISOString()} ${tag}${formatAlert(a)}`)
     return { received: req.body.alerts.length }
-  })
+  }
+  app.post<{ Body: Payload }>('/alerts', { schema: { body: Payload } }, (req) => receive({ body: req.body, params: {} }))
+  app.post<{ Body: Payload; Params: { channel: string } }>('/alerts/:channel', { schema: { body: Payload } }, receive)
   app.get('/healthz', async () => ({ status: 'ok' }))
   return app
 }

@@ -15,9 +15,10 @@ const versionOf = (cmd: string) => {
 const tagOf = (service: string) => compose.services[service]!.image!.split(':')[1]!
 
 t.test('docker-compose.yml parses and lists every service of the stack', async (t) => {
-  t.same(Object.keys(compose.services).sort(), ['alertmanager', 'clickhouse', 'grafana', 'ingest', 'nats', 'processor', 'prometheus'])
+  t.same(Object.keys(compose.services).sort(), ['alertmanager', 'clickhouse', 'deskpulse-notify', 'grafana', 'ingest', 'nats', 'processor', 'prometheus'])
   t.same(compose.services.ingest!.command, ['ingest'])
   t.same(compose.services.processor!.command, ['processor'])
+  t.same(compose.services['deskpulse-notify']!.command!.slice(0, 1), ['notify'], 'the receiver alerting/alertmanager.yml points at')
   t.ok(compose.services.nats!.command!.includes('-js'), 'NATS runs with JetStream')
 })
 
@@ -35,4 +36,11 @@ t.test('images are pinned to the versions the tests run against', async (t) => {
   for (const [name, s] of Object.entries(compose.services)) {
     if (s.image) t.notMatch(s.image, /:latest$|^[^:]+$/, `${name} has a pinned tag`)
   }
+})
+
+t.test("every webhook receiver of alerting/alertmanager.yml is a service of the stack", async (t) => {
+  const am = parse(await readFile(new URL('../../alerting/alertmanager.yml', import.meta.url), 'utf8')) as { receivers: Array<{ webhook_configs?: Array<{ url: string }> }> }
+  const hosts = am.receivers.flatMap((r) => (r.webhook_configs ?? []).map((w) => new URL(w.url).hostname))
+  t.ok(hosts.length > 0)
+  for (const host of hosts) t.ok(compose.services[host], `${host} is a service`)
 })
