@@ -78,7 +78,7 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
       log.info({ applied, embedded: ch.embedded }, 'ClickHouse migrations applied')
       const ttls = await applyRetention(ch.client, config)
       if (ttls.some((r) => r.changed)) log.info({ retention: Object.fromEntries(ttls.map((r) => [r.table, r.ttl])) }, 'ClickHouse retention TTLs set')
-      const processor = createProcessor({ host: env.host, port: env.processorPort, config, replicas: env.streamReplicas, partitions: env.partitions, alertmanagerUrl: env.alertmanagerUrl }, { nc, clickhouse: ch.client, log })
+      const processor = createProcessor({ host: env.host, port: env.processorPort, config, replicas: env.streamReplicas, partitions: env.partitions, alertmanagerUrl: env.alertmanagerUrl, wallboardToken: env.wallboardToken }, { nc, clickhouse: ch.client, log })
       closers.push({ name: 'processor', close: () => processor.close() })
       await processor.start()
       urls.processor = `http://127.0.0.1:${env.processorPort}`

@@ -1,12 +1,14 @@
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { jetstreamManager } from '@nats-io/jetstream'
-import { Gauge } from 'prom-client'
+import { Counter, Gauge } from 'prom-client'
 import type { Logger } from 'pino'
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics/registry.js'
 import { KpiSeries, type KpiSeriesState } from './metrics/kpi-series.js'
 import { liveState, type LiveState } from './metrics/live-state.js'
 import { createAlertmanagerSink, type AlertmanagerSink, type AlertmanagerSinkOptions } from './sinks/alertmanager.js'
+import { createLiveFeed, type LiveFeed, type LiveFeedOptions } from './wallboard/feed.js'
+import { wallboardState } from './wallboard/state.js'
 import { createProcessorHttp } from './http/server.js'
 import { createRunner, defaultRunnerOptions, type Runner, type RunnerOptions } from './shell/runner.js'
 import { openCheckpoints, type Checkpoints } from './shell/checkpoints.js'
@@ -39,6 +41,10 @@ export interface ProcessorOptions {
   alertmanager?: Pick<AlertmanagerSinkOptions, 'repostMs' | 'holdMs'>
   /** How often the point-in-time gauges are recomputed (default 1 s). */
   liveIntervalMs?: number
+  /** DESKPULSE_WALLBOARD_TOKEN: required by the wallboard page and feed when set. */
+  wallboardToken?: string
+  /** Wallboard feed timings (tests shorten them). */
+  wallboard?: Partial<LiveFeedOptions>
 }
 
 export interface ProcessorDeps {
@@ -52,6 +58,7 @@ export interface Processor {
   /** The latest point-in-time figures (gauges, wallboard). */
   readonly live: LiveState | null
   readonly alerts: AlertmanagerSink | undefined
+  readonly feed: LiveFeed
   /** The partitions this instance owns with their runner started. */
   readonly partitions: number[]
   start(): Promise<string>
@@ -155,6 +162,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
         onEffects(effects) {
           seriesOf(p).apply(effects)
           alerts?.apply(p, effects)
+          feed.markDirty()
         },
         onConsumerLost: () => void leases?.release(p),
       },
@@ -199,6 +207,30 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
 
   const enginesInOrder = () => [...running].sort((a, b) => a - b).map((p) => runners.get(p)!.pipeline.engine)
 
+  const feed = createLiveFeed(() => {
+    const engines = enginesInOrder()
+    return engines.length ? wallboardState(engines, nowOf(engines)) : wallboardState([standby], Date.now())
+  }, log.child({ component: 'wallboard' }), opts.wallboard)
+
+  new Gauge({
+    name: 'deskpulse_wallboard_clients',
+    help: 'Wallboard screens connected to /live',
+    registers: [metrics.registry],
+    collect() {
+      this.set(feed.stats.clients)
+    },
+  })
+  let droppedSeen = 0
+  new Counter({
+    name: 'deskpulse_wallboard_dropped_total',
+    help: 'Wallboard screens dropped for not keeping up (they reconnect by themselves)',
+    registers: [metrics.registry],
+    collect() {
+      this.inc(feed.stats.dropped - droppedSeen)
+      droppedSeen = feed.stats.dropped
+    },
+  })
+
   const http = createProcessorHttp(
     {
       host: opts.host,
@@ -208,6 +240,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
         const engines = enginesInOrder()
         return engines.length === 0 ? summariseMany([standby], Date.now()) : summariseMany(engines, nowOf(engines))
       },
+      wallboard: { feed, token: opts.wallboardToken },
       // A standby (no partition owned) is ready: it takes partitions over when an owner dies.
       readiness: async () => {
         if (deps.nc.isClosed()) return 'NATS connection closed'
@@ -232,6 +265,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   return {
     metrics,
     alerts,
+    feed,
     get live() {
       return live
     },
@@ -251,6 +285,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       refreshLive()
       liveTimer = setInterval(refreshLive, opts.liveIntervalMs ?? 1_000)
       alerts?.start()
+      feed.start()
       const address = await http.listen({ host: opts.host, port: opts.port })
       log.info({ address, instance: leases.id, partitions, owned: runningPartitions() }, 'processor listening')
       return address

@@ -26,6 +26,8 @@ export const EnvSchema = Type.Object({
   NATS_MONITOR_PORT: Type.Optional(Port),
   CLICKHOUSE_URL: Type.Optional(Type.String({ minLength: 1 })),
   ALERTMANAGER_URL: Type.Optional(Type.String({ minLength: 1 })),
+  /** The wallboard's token (`/?token=…`, `/live?token=…`); unset: the wallboard is open. */
+  DESKPULSE_WALLBOARD_TOKEN: Type.Optional(Type.String({ minLength: 8 })),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -52,6 +54,7 @@ export interface Env {
   natsMonitorPort: number
   clickhouseUrl: string | undefined
   alertmanagerUrl: string | undefined
+  wallboardToken: string | undefined
   logLevel: string
 }
 
@@ -87,6 +90,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     natsMonitorPort: e.NATS_MONITOR_PORT ?? 8222,
     clickhouseUrl: e.CLICKHOUSE_URL,
     alertmanagerUrl: e.ALERTMANAGER_URL,
+    wallboardToken: e.DESKPULSE_WALLBOARD_TOKEN,
     logLevel: e.LOG_LEVEL ?? 'info',
   }
 }
