@@ -109,7 +109,11 @@ export function createLiveFeed(state: () => WallboardState | null, log: Logger, 
     markDirty: schedule,
     /** A screen connected (its token already checked): the snapshot, then every delta. */
     attach(ws: WebSocket) {
-      if (!last) last = state()
+      if (!last) {
+        // The first screen's snapshot is the baseline the next delta is computed against.
+        last = state()
+        if (last) for (const key of Object.keys(last) as Array<keyof WallboardState>) if (key !== 'at') sent.set(key, JSON.stringify(last[key]))
+      }
       // Serialised once per update for all the screens that connect meanwhile; only the server
       // time (for the screen's countdowns) is written per connection.
       if (!snapshot || snapshot.seq !== seq) snapshot = { seq, text: JSON.stringify({ type: 'snapshot', seq, at: last?.at ?? Date.now(), state: last, history }) }
