@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs'
 import { DEFAULT_START } from './model.js'
 import { simulate } from './index.js'
 import { sendLines } from './send.js'
+import { liveSchedule } from './live.js'
 
 interface SimulateFlags {
   seed: number
@@ -17,6 +18,8 @@ interface SimulateFlags {
   truth?: string
   target?: string
   rate: number
+  live?: boolean
+  liveFrom: string
 }
 
 function wholeNumber(flag: string, min: number, max = 2 ** 31 - 1) {
@@ -31,6 +34,11 @@ function positive(value: string): number {
   const n = Number(value)
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--rate must be a positive number.')
   return n
+}
+
+function hhmm(value: string): string {
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(value)) throw new InvalidArgumentError('--live-from must be a time HH:MM.')
+  return value
 }
 
 function fail(message: string): never {
@@ -49,8 +57,11 @@ export function registerSimulate(program: Command): void {
     .option('--truth <file>', 'write the ground-truth summary the engine must report (JSON)')
     .option('--target <url>', 'send each line to a running ingest at this base URL instead')
     .option('--rate <n>', 'requests per second with --target', positive, 200)
+    .option('--live', 'with --target: play the day in real time from --live-from, its timestamps moved to now (a demo)')
+    .option('--live-from <HH:MM>', 'the hour of the simulated day (Europe/Rome) that starts now with --live', hhmm, '18:00')
     .action(async (flags: SimulateFlags) => {
       if (!flags.out && !flags.target && !flags.truth) fail('give --out FILE, --truth FILE or --target URL')
+      if (flags.live && !flags.target) fail('--live sends to a running ingest: give --target URL')
       let sim: ReturnType<typeof simulate>
       try {
         sim = simulate({ seed: flags.seed, conversations: flags.conversations, start: flags.start })
@@ -72,7 +83,15 @@ export function registerSimulate(program: Command): void {
       const apiToken = process.env.DESKPULSE_API_TOKEN?.trim()
       if (!appSecret) fail('--target needs WHATSAPP_APP_SECRET to sign the webhooks')
       if (!apiToken) fail('--target needs DESKPULSE_API_TOKEN for /v1/events')
-      const r = await sendLines(lines, { target: flags.target, rate: flags.rate, appSecret, apiToken, progress: process.stderr.isTTY === true })
+      let toSend: readonly string[] = lines
+      let due: number[] | undefined
+      if (flags.live) {
+        const schedule = liveSchedule(lines, { day: flags.start, from: flags.liveFrom, now: Date.now(), run: `.live${Date.now().toString(36)}` })
+        toSend = schedule.map((l) => l.text)
+        due = schedule.map((l) => l.due)
+        process.stdout.write(`live: ${toSend.length} lines from ${flags.liveFrom} of ${flags.start}, in real time (Ctrl-C to stop)\n`)
+      }
+      const r = await sendLines(toSend, { target: flags.target, rate: flags.rate, appSecret, apiToken, progress: process.stderr.isTTY === true, ...(due ? { due } : {}) })
       process.stdout.write(
         `sent ${r.lines} lines to ${flags.target} in ${r.seconds.toFixed(1)} s (${r.webhooks} webhooks, ${r.events} events): ` +
           `${r.accepted} accepted, ${r.rejected} rejected, ${r.failed} failed after retries, ${r.retries} retries\n`,

@@ -14,6 +14,8 @@ export interface SendOptions {
   apiToken: string
   /** Attempts per line before it is counted as failed. */
   attempts?: number
+  /** When each line is due (ms, wall time; `--live`): replaces the pacing by `rate`. */
+  due?: readonly number[]
   progress?: boolean
 }
 
@@ -69,8 +71,7 @@ export async function sendLines(lines: readonly string[], o: SendOptions): Promi
   const started = performance.now()
   for (const [i, line] of lines.entries()) {
     // Pace against the schedule, not the previous request, so slow answers do not lower the rate.
-    const due = started + (i * 1000) / o.rate
-    const wait = due - performance.now()
+    const wait = o.due ? o.due[i]! - Date.now() : started + (i * 1000) / o.rate - performance.now()
     if (wait > 0) await sleep(wait)
     const { url, init, kind } = requestOf(line, o)
     result[kind]++
