@@ -12,4 +12,12 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
   },
+  // The wallboard page's script runs in the browser, with uPlot loaded beside it.
+  {
+    files: ['processor/wallboard/page/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', WebSocket: 'readonly', uPlot: 'readonly', URLSearchParams: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', Date: 'readonly' },
+    },
+  },
 )

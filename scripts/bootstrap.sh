@@ -1,7 +1,8 @@
 #!/bin/sh
 # Idempotent bootstrap for a fresh Debian machine with Node 20 (run by `npm start` and `npm test`).
 # Installs only what is missing, and says what it installs:
-#   - Debian packages: nats-server, prometheus (with promtool), prometheus-alertmanager
+#   - Debian packages: nats-server, prometheus (with promtool), prometheus-alertmanager, and with
+#     `--test` (npm test) chromium for the wallboard's browser test
 #   - npm dependencies (npm install, at the lockfile's versions) when node_modules is missing or
 #     older than package-lock.json. Not `npm ci`: chdb lists macOS/arm64 engine packages that the
 #     registry does not serve, so the lockfile cannot name them and `npm ci` refuses it.
@@ -15,6 +16,9 @@ command -v nats-server >/dev/null 2>&1 || missing="$missing nats-server"
 command -v prometheus >/dev/null 2>&1 || missing="$missing prometheus"
 command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing="$missing prometheus-alertmanager"
+if [ "${1:-}" = "--test" ]; then
+  command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+fi
 
 if [ -n "$missing" ]; then
   pkgs=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')

@@ -20,6 +20,7 @@ interface SimulateFlags {
   rate: number
   live?: boolean
   liveFrom: string
+  backfill: number
 }
 
 function wholeNumber(flag: string, min: number, max = 2 ** 31 - 1) {
@@ -59,6 +60,7 @@ export function registerSimulate(program: Command): void {
     .option('--rate <n>', 'requests per second with --target', positive, 200)
     .option('--live', 'with --target: play the day in real time from --live-from, its timestamps moved to now (a demo)')
     .option('--live-from <HH:MM>', 'the hour of the simulated day (Europe/Rome) that starts now with --live', hhmm, '18:00')
+    .option('--backfill <minutes>', 'with --live: first send that many minutes before --live-from at once, stamped in the past', wholeNumber('--backfill', 0, 24 * 60), 0)
     .action(async (flags: SimulateFlags) => {
       if (!flags.out && !flags.target && !flags.truth) fail('give --out FILE, --truth FILE or --target URL')
       if (flags.live && !flags.target) fail('--live sends to a running ingest: give --target URL')
@@ -86,7 +88,7 @@ export function registerSimulate(program: Command): void {
       let toSend: readonly string[] = lines
       let due: number[] | undefined
       if (flags.live) {
-        const schedule = liveSchedule(lines, { day: flags.start, from: flags.liveFrom, now: Date.now(), run: `.live${Date.now().toString(36)}` })
+        const schedule = liveSchedule(lines, { day: flags.start, from: flags.liveFrom, now: Date.now(), run: `.live${Date.now().toString(36)}`, backfillMinutes: flags.backfill })
         toSend = schedule.map((l) => l.text)
         due = schedule.map((l) => l.due)
         process.stdout.write(`live: ${toSend.length} lines from ${flags.liveFrom} of ${flags.start}, in real time (Ctrl-C to stop)\n`)

@@ -33,24 +33,30 @@ export function shiftLine(text: string, shiftSeconds: number, run: string): stri
 
 /**
  * The lines from `from` (local time HH:MM of the day in Europe/Rome) on, each due at its own time
- * moved to start at `now`; before them, each agent's status at `from`, due now (so the agents who
- * were online at that hour are online now).
+ * moved to start at `now`; before them, each agent's status at the start of the backfill, due now
+ * (so the agents who were online then are online now). With `backfillMinutes`, the lines of that
+ * many minutes before `from` are due now too, stamped that long ago: the screens start with an
+ * hour that has already happened.
  */
-export function liveSchedule(lines: readonly string[], opts: { day: string; from: string; now: number; run: string }): ScheduledLine[] {
+export function liveSchedule(lines: readonly string[], opts: { day: string; from: string; now: number; run: string; backfillMinutes?: number }): ScheduledLine[] {
   const [h, m] = opts.from.split(':').map(Number) as [number, number]
   const start = DateTime.fromISO(opts.day, { zone: ZONE }).startOf('day').plus({ hours: h, minutes: m }).toMillis()
+  const backfillFrom = start - (opts.backfillMinutes ?? 0) * 60_000
   const shift = Math.round((opts.now - start) / 1000)
   const agents = new Map<string, string>()
   const out: ScheduledLine[] = []
   for (const text of lines) {
     const t = lineTime(text)
-    if (t < start) {
+    if (t < backfillFrom) {
       const agent = /"type":"agent\.status".*?"agent_id":"([^"]+)"/.exec(text)
       if (agent) agents.set(agent[1]!, text)
       continue
     }
-    out.push({ due: t + shift * 1000, text: shiftLine(text, shift, opts.run) })
+    out.push({ due: Math.max(opts.now, t + shift * 1000), text: shiftLine(text, shift, opts.run) })
   }
-  const first = [...agents.values()].map((text) => ({ due: opts.now, text: shiftLine(text, Math.round((opts.now - lineTime(text)) / 1000), opts.run) }))
+  const stampedAt = backfillFrom + shift * 1000
+  const first = [...agents.values()].map((text) => ({ due: opts.now, text: shiftLine(text, Math.round((stampedAt - lineTime(text)) / 1000), opts.run) }))
+  // The file's order is not quite time order (retried copies are appended): send by time.
+  out.sort((a, b) => a.due - b.due || lineTime(a.text) - lineTime(b.text))
   return [...first, ...out]
 }

@@ -57,8 +57,10 @@ export function registerWallboard(app: FastifyInstance, feed: LiveFeed, token: s
     }
     wss.handleUpgrade(req, socket, head, (ws) => feed.attach(ws))
   })
-  app.addHook('onClose', async () => {
+  // Before the server closes: it would otherwise wait for the screens' open sockets.
+  app.addHook('preClose', async () => {
     feed.close()
+    for (const ws of wss.clients) ws.terminate()
     wss.close()
   })
 }

@@ -29,3 +29,17 @@ t.test('--live: the day from 18:00 moved to now, agents as they were at 18:00, i
   t.equal(sent!.due, Date.parse('2026-11-26T03:01:00Z'))
   t.same(JSON.parse(status!.text).webhook.entry[0].changes[0].value.statuses[0], { id: 'wamid.HBgMB2.r1', status: 'read', timestamp: sec('2026-11-26T03:01:05Z') })
 })
+
+t.test('--backfill: the minutes before --live-from are sent at once, stamped in the past', async (t) => {
+  const now = Date.parse('2026-11-26T03:00:00Z')
+  // From 18:01 with 2 minutes of backfill: the 18:00:30 message is due now, stamped 30 s before the backfill's end
+  // (now − 60 s + 30 s); the agents are as they were at 17:59.
+  const out = liveSchedule(lines, { day: '2026-11-23', from: '18:01', now, run: '', backfillMinutes: 2 })
+  t.equal(out.length, 5)
+  t.same(out.slice(0, 2).map((l) => JSON.parse(l.text).event.at), ['2026-11-26T02:58:00.000Z', '2026-11-26T02:58:00.000Z'])
+  const message = out[2]!
+  t.equal(message.due, now)
+  t.equal(JSON.parse(message.text).webhook.entry[0].changes[0].value.messages[0].timestamp, sec('2026-11-26T02:59:30Z'))
+  t.equal(out[3]!.due, now, 'the 18:01:00 message is due at once too (it starts the live part)')
+  t.equal(out[4]!.due, Date.parse('2026-11-26T03:00:05Z'))
+})
