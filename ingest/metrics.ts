@@ -1,22 +1,26 @@
 import { Counter, Histogram, Registry } from 'prom-client'
 import { collectNodeMetrics } from '../runtime/default-metrics.js'
+import { ERRORS } from './errors.js'
 
 /** The ingest's series (ARCHITECTURE.md "Metrics"), on a registry of its own. */
 export function createIngestMetrics() {
   const registry = new Registry()
   collectNodeMetrics(registry, 'deskpulse_ingest_')
+  const rejected = new Counter({
+    name: 'deskpulse_ingest_rejected_total',
+    help: 'Requests rejected by the ingest, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  })
+  // Every reason exists from the start at 0: rate() and increase() then count the first rejection too.
+  for (const reason of [...Object.values(ERRORS).map((e) => e.reason), 'bad_request', 'internal']) rejected.inc({ reason }, 0)
   return {
     registry,
+    rejected,
     requests: new Counter({
       name: 'deskpulse_ingest_requests_total',
       help: 'HTTP requests answered by the ingest, by route and status code',
       labelNames: ['route', 'code'] as const,
-      registers: [registry],
-    }),
-    rejected: new Counter({
-      name: 'deskpulse_ingest_rejected_total',
-      help: 'Requests rejected by the ingest, by reason',
-      labelNames: ['reason'] as const,
       registers: [registry],
     }),
     published: new Counter({

@@ -144,6 +144,14 @@ export function createProcessorMetrics(sources: KpiSources) {
     return out.text()
   })
   collectNodeMetrics(registry, 'deskpulse_processor_')
+  const alertmanagerPosts = new Counter({
+    name: 'deskpulse_alertmanager_posts_total',
+    help: "Posts to Alertmanager's /api/v2/alerts, by result (ok, error)",
+    labelNames: ['result'] as const,
+    registers: [registry],
+  })
+  // Both results exist from the start at 0, so rate() counts the first post too.
+  for (const result of ['ok', 'error']) alertmanagerPosts.inc({ result }, 0)
   new Gauge({ name: 'helpdesk_frt_target_seconds', help: 'thresholds.frt_target of the configuration', registers: [registry] }).set(sources.frtTargetSeconds)
   new Gauge({ name: 'helpdesk_slo_objective_ratio', help: 'slo.objective of the configuration (first responses within target)', registers: [registry] }).set(sources.sloObjective)
   return {
@@ -179,12 +187,7 @@ export function createProcessorMetrics(sources: KpiSources) {
       labelNames: ['level'] as const,
       registers: [registry],
     }),
-    alertmanagerPosts: new Counter({
-      name: 'deskpulse_alertmanager_posts_total',
-      help: "Posts to Alertmanager's /api/v2/alerts, by result (ok, error)",
-      labelNames: ['result'] as const,
-      registers: [registry],
-    }),
+    alertmanagerPosts,
   }
 }
 export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>

@@ -1,0 +1,14 @@
+/** The deskpulse dashboards, and their JSON as committed in grafana/dashboards/. */
+import type { DashboardDefinition } from './dashboard.js'
+import { liveOperations } from './dashboards/live-operations.js'
+import { conversations } from './dashboards/conversations.js'
+import { agents } from './dashboards/agents.js'
+import { botsDelivery } from './dashboards/bots-delivery.js'
+import { pipeline } from './dashboards/pipeline.js'
+
+export const DASHBOARDS: readonly DashboardDefinition[] = [liveOperations, conversations, agents, botsDelivery, pipeline]
+
+/** The file grafana/dashboards/<file> must hold for a dashboard: its JSON, two-space indented. */
+export const renderDashboard = (d: DashboardDefinition): string => `${JSON.stringify(d.build(), null, 2)}\n`
+
+export type { DashboardDefinition } from './dashboard.js'
