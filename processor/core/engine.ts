@@ -16,6 +16,7 @@ import { createTallies, type TalliesState } from './tallies.js'
 import { newConversation, stateOf, conversationId, CategorySource, type Conversation } from './state.js'
 import type { Effect } from './effects.js'
 import { isTimeless } from './reorder.js'
+import { parseEventTime } from './time.js'
 
 const S = 1000
 const CSAT_REPLY = /^csat_([1-5])$/
@@ -553,7 +554,7 @@ export function createEngine(config: Config, initial?: EngineState) {
   return {
     exportState,
     /** Applies one event (in event-time order; a late one is applied as it comes). */
-    apply(e: CanonicalEvent, atMs = Date.parse(e.at)): boolean {
+    apply(e: CanonicalEvent, atMs = parseEventTime(e.at)): boolean {
       if (!dedup.firstSeen(e.id, atMs)) return false
       if (!isTimeless(e.kind)) advance(atMs)
       onEvent(e, atMs)

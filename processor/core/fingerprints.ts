@@ -31,10 +31,11 @@ export class FingerprintMap {
   }
 
   private find(a: number, b: number): number {
-    const cap = this.slots.length / 3
-    for (let i = a & (cap - 1); ; i = (i + 1) & (cap - 1)) {
-      const x = this.slots[3 * i]!
-      if (x === 0 || (x === a && this.slots[3 * i + 1] === b)) return i
+    const slots = this.slots
+    const mask = slots.length / 3 - 1
+    for (let i = a & mask; ; i = (i + 1) & mask) {
+      const x = slots[3 * i]!
+      if (x === 0 || (x === a && slots[3 * i + 1] === b)) return i
     }
   }
 
@@ -77,8 +78,10 @@ export class FingerprintMap {
     this.slots = new Uint32Array(old.length * 2)
     for (let j = 0; j < old.length; j += 3) {
       if (old[j] === 0) continue
-      const i = this.find(old[j]!, old[j + 1]!)
-      this.slots.set(old.subarray(j, j + 3), 3 * i)
+      const i = 3 * this.find(old[j]!, old[j + 1]!)
+      this.slots[i] = old[j]!
+      this.slots[i + 1] = old[j + 1]!
+      this.slots[i + 2] = old[j + 2]!
     }
   }
 }

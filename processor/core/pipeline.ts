@@ -3,6 +3,7 @@ import type { Config } from '../../schemas/config.js'
 import { createEngine, type Engine, type EngineState } from './engine.js'
 import { ReorderBuffer, type Timed } from './reorder.js'
 import { summarise } from './summary.js'
+import { parseEventTime } from './time.js'
 
 /**
  * Reorder buffer + core: events in any order within the lateness reach the core in event-time
@@ -42,7 +43,7 @@ export function createKpiPipeline(config: Config, latenessMs: number, initial?: 
      * checkpointed or replayed, the core sees the same sequence.
      */
     push(event: CanonicalEvent) {
-      const at = Date.parse(event.at)
+      const at = parseEventTime(event.at)
       if (at > lastAt) lastAt = at
       const before = buffer.watermark
       buffer.push(event, at)

@@ -1,4 +1,5 @@
 import type { CanonicalEvent, EventKind } from '../../schemas/events.js'
+import { parseEventTime } from './time.js'
 
 /** Order of kinds at one instant (docs/kpis.md "Time and order"). */
 const KIND_RANK: Record<EventKind, number> = {
@@ -67,7 +68,7 @@ export class ReorderBuffer {
     return this.maxAt - this.latenessMs
   }
 
-  push(event: CanonicalEvent, atMs = Date.parse(event.at)): void {
+  push(event: CanonicalEvent, atMs = parseEventTime(event.at)): void {
     const t: Timed = { atMs, event }
     // Statuses do not move the watermark: the core takes them in any order, and a status read
     // early (a `read` ahead of its `delivered`) must not make everything else late.

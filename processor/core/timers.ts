@@ -17,14 +17,16 @@ export interface Timer {
   ref: number
 }
 
-const earlier = (a: Timer, b: Timer) => a.at < b.at || (a.at === b.at && a.kind < b.kind)
-
 /**
  * A binary min-heap of timers by time (then kind). Timers are never removed: each is checked against the
- * conversation when it fires and ignored if stale, so rescheduling is one push.
+ * conversation when it fires and ignored if stale, so rescheduling is one push. Each slot's time and
+ * kind are also kept in one flat array beside the objects, so sifting (tens of thousands of timers,
+ * a dozen levels) compares adjacent numbers instead of loading a timer object per comparison.
  */
 export class TimerQueue {
   private heap: Timer[] = []
+  /** [at, kind] of heap[i] at 2i, 2i + 1. */
+  private keys = new Float64Array(2048)
 
   get size(): number {
     return this.heap.length
@@ -33,14 +35,23 @@ export class TimerQueue {
   push(t: Timer): void {
     const h = this.heap
     h.push(t)
+    if (2 * h.length > this.keys.length) this.growKeys(2 * h.length)
+    const k = this.keys
+    const at = t.at
+    const kind = t.kind
     let i = h.length - 1
     while (i > 0) {
       const p = (i - 1) >> 1
-      if (!earlier(t, h[p]!)) break
+      const pa = k[2 * p]!
+      if (!(at < pa || (at === pa && kind < k[2 * p + 1]!))) break
       h[i] = h[p]!
+      k[2 * i] = pa
+      k[2 * i + 1] = k[2 * p + 1]!
       i = p
     }
     h[i] = t
+    k[2 * i] = at
+    k[2 * i + 1] = kind
   }
 
   toState(): Timer[] {
@@ -49,6 +60,11 @@ export class TimerQueue {
 
   restore(heap: Timer[]): void {
     this.heap = heap
+    this.keys = new Float64Array(Math.max(2048, 2 * heap.length))
+    for (let i = 0; i < heap.length; i++) {
+      this.keys[2 * i] = heap[i]!.at
+      this.keys[2 * i + 1] = heap[i]!.kind
+    }
   }
 
   peek(): Timer | undefined {
@@ -60,17 +76,44 @@ export class TimerQueue {
     const top = h[0]
     const last = h.pop()
     if (h.length === 0 || !last) return top
+    const k = this.keys
+    const n = h.length
+    const at = last.at
+    const kind = last.kind
     let i = 0
     for (;;) {
       const l = 2 * i + 1
-      if (l >= h.length) break
+      if (l >= n) break
       const r = l + 1
-      const c = r < h.length && earlier(h[r]!, h[l]!) ? r : l
-      if (!earlier(h[c]!, last)) break
+      let c = l
+      let ca = k[2 * l]!
+      let ck = k[2 * l + 1]!
+      if (r < n) {
+        const ra = k[2 * r]!
+        const rk = k[2 * r + 1]!
+        if (ra < ca || (ra === ca && rk < ck)) {
+          c = r
+          ca = ra
+          ck = rk
+        }
+      }
+      if (!(ca < at || (ca === at && ck < kind))) break
       h[i] = h[c]!
+      k[2 * i] = ca
+      k[2 * i + 1] = ck
       i = c
     }
     h[i] = last
+    k[2 * i] = at
+    k[2 * i + 1] = kind
     return top
+  }
+
+  private growKeys(min: number) {
+    let len = this.keys.length
+    while (len < min) len *= 2
+    const keys = new Float64Array(len)
+    keys.set(this.keys)
+    this.keys = keys
   }
 }
