@@ -24,6 +24,10 @@ export class LabelCache {
 
 export class Exposition {
   private readonly parts: string[] = []
+  /** A sample whose `name{labels} ` prefix is already built (histogram buckets: built once per series). */
+  line(prefix: string, value: number) {
+    this.parts.push(prefix + formatValue(value) + '\n')
+  }
   header(name: string, help: string, type: 'counter' | 'gauge' | 'histogram') {
     this.parts.push(`# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`)
   }

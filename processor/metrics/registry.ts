@@ -53,8 +53,20 @@ function summedHistograms(all: Iterable<KpiSeries>, id: keyof typeof HISTOGRAMS)
 
 const LE = HELPDESK_BUCKETS.map((edge) => `le="${edge}"`)
 
+/** Per histogram series, the `name{labels,le=…} ` prefix of each bucket line, then +Inf, _sum, _count: built once. */
+function prefixesOf(prefixCache: Map<string, string[]>, name: string, key: string, labels: string): string[] {
+  const k = `${name}\u0002${key}`
+  let p = prefixCache.get(k)
+  if (!p) {
+    p = [...LE, 'le="+Inf"'].map((le) => `${name}_bucket{${labels},${le}} `)
+    p.push(`${name}_sum{${labels}} `, `${name}_count{${labels}} `)
+    prefixCache.set(k, p)
+  }
+  return p
+}
+
 /** The KPI counters and histograms, summed over the partitions, as exposition text. */
-function kpiText(sources: KpiSources, caches: Map<string, LabelCache>) {
+function kpiText(sources: KpiSources, caches: Map<string, LabelCache>, prefixes: Map<string, string[]>) {
   const cacheOf = (spec: SeriesSpec) => {
     let c = caches.get(spec.name)
     if (!c) caches.set(spec.name, (c = new LabelCache(spec.labels)))
@@ -71,15 +83,15 @@ function kpiText(sources: KpiSources, caches: Map<string, LabelCache>) {
     const bucket = `${spec.name}_bucket`
     out.header(spec.name, spec.help, 'histogram')
     for (const [key, h] of summedHistograms(sources.series(), id)) {
-      const l = labels.get(key, h.labels)
+      const p = prefixesOf(prefixes, spec.name, key, labels.get(key, h.labels))
       let cumulative = 0
       for (let i = 0; i < LE.length; i++) {
         cumulative += h.buckets[i]!
-        out.sample(bucket, `${l},${LE[i]}`, cumulative)
+        out.line(p[i]!, cumulative)
       }
-      out.sample(bucket, `${l},le="+Inf"`, h.count)
-      out.sample(`${spec.name}_sum`, l, h.sum)
-      out.sample(`${spec.name}_count`, l, h.count)
+      out.line(p[LE.length]!, h.count)
+      out.line(p[LE.length + 1]!, h.sum)
+      out.line(p[LE.length + 2]!, h.count)
     }
   }
   return out
@@ -136,10 +148,11 @@ const teamLabels = new LabelCache(['team'])
 /** The processor's series (docs/metrics.md), on a registry of its own. */
 export function createProcessorMetrics(sources: KpiSources) {
   const caches = new Map<string, LabelCache>()
+  const prefixes = new Map<string, string[]>()
   const seenLineTeams = new Map<string, { line: string; team: string; labels: string }>()
   const seenTeams = new Map<string, string>()
   const registry = new ProcessorRegistry(() => {
-    const out = kpiText(sources, caches)
+    const out = kpiText(sources, caches, prefixes)
     liveText(sources, out, seenLineTeams, seenTeams)
     return out.text()
   })
