@@ -179,7 +179,11 @@ export function createEngine(config: Config, initial?: EngineState) {
         totals.contained++
         c.contained = true
       }
-      if (c.botAnswered) bot = c.contained ? 'contained' : 'human'
+      if (c.botAnswered) {
+        bot = c.contained ? 'contained' : 'human'
+        rolling.counts.add(at, 'bot_resolved')
+        if (c.contained) rolling.counts.add(at, 'bot_contained')
+      }
     }
     if (by !== 'timeout') {
       const full = Math.max(0, (at - c.openedAt) / S)
@@ -269,6 +273,10 @@ export function createEngine(config: Config, initial?: EngineState) {
       a[score]!++
     }
     const previous = c.csat
+    // Rolling windows (the wallboard's "today"): the last score counts, so a replaced one moves.
+    if (previous === null) rolling.counts.add(at, 'csat_responses')
+    const positive = (x: number | null) => (x !== null && x >= 4 ? 1 : 0)
+    if (positive(score) !== positive(previous)) rolling.counts.add(at, 'csat_positive', positive(score) - positive(previous))
     c.csat = score
     emit({ type: 'csat', line: c.line, team: c.team, agent: c.agent, score, previous, at })
     changed(c)

@@ -106,7 +106,8 @@ export class RollingCounts<K extends string> {
   }
 
   restore(state: Array<[number, Record<K, number>]>): void {
-    this.minutes = new Map(state)
+    // A checkpoint from before a count was added lacks it: 0, not undefined (NaN once added to).
+    this.minutes = new Map(state.map(([m, row]) => [m, { ...(Object.fromEntries(this.names.map((n) => [n, 0])) as Record<K, number>), ...row }]))
     this.lastMinute = NaN
     this.lastRow = null
   }
