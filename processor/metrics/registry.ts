@@ -80,7 +80,6 @@ function kpiText(sources: KpiSources, caches: Map<string, LabelCache>, prefixes:
   }
   for (const [id, spec] of Object.entries(HISTOGRAMS) as Array<[keyof typeof HISTOGRAMS, SeriesSpec]>) {
     const labels = cacheOf(spec)
-    const bucket = `${spec.name}_bucket`
     out.header(spec.name, spec.help, 'histogram')
     for (const [key, h] of summedHistograms(sources.series(), id)) {
       const p = prefixesOf(prefixes, spec.name, key, labels.get(key, h.labels))
