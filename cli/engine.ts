@@ -82,6 +82,7 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
       closers.push({ name: 'processor', close: () => processor.close() })
       await processor.start()
       urls.processor = `http://127.0.0.1:${env.processorPort}`
+      urls.wallboard = `${urls.processor}/${env.wallboardToken ? '?token=…' : ''}`
       urls.metrics = `${urls.processor}/metrics`
     }
     if (parts.ingest) {
