@@ -3,7 +3,8 @@
  * `promtool check rules` and their unit tests (`promtool test rules alerting/tests/*.test.yml`),
  * the Alertmanager configuration passes `amtool check-config`, routes by severity and team and
  * inhibits as docs/alerting.md says (checked on a real Alertmanager), and every alert has its
- * severity, summary, description and a runbook section.
+ * severity, summary, description and a runbook section. The rule file is generated from
+ * alerting/src (`npm run rules`); test/unit/alerting-generated.test.ts checks the figures.
  */
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
@@ -12,6 +13,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
+import { RULE_FILE, RUNBOOK_BASE, renderRules } from '../../alerting/src/index.js'
 import { eventually, startAlertmanagerFixture, tempDir } from '../helpers/harness.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -72,6 +74,11 @@ const anchor = (heading: string) =>
     .replace(/[^\p{L}\p{N} _-]/gu, '')
     .replace(/ /g, '-')
 
+t.test('the rule file is what alerting/src generates (run npm run rules)', async (t) => {
+  t.same(ruleFiles, [RULE_FILE], 'one rule file, the generated one')
+  t.equal(await readFile(at(RULE_FILE), 'utf8'), renderRules(), `${RULE_FILE} is up to date`)
+})
+
 t.test('promtool accepts the rule files', async (t) => {
   t.ok(ruleFiles.length > 0, 'rule files under alerting/rules')
   const r = run(binary('promtool', 'prometheus'), ['check', 'rules', ...ruleFiles])
@@ -123,7 +130,7 @@ t.test('every alert of ARCHITECTURE.md is defined with severity, summary, descri
       t.match(a.labels?.severity, /^(critical|warning)$/, `${name} has a severity`)
       t.ok(a.annotations?.summary?.trim(), `${name} has a summary`)
       t.ok(a.annotations?.description?.trim(), `${name} has a description`)
-      t.equal(a.annotations?.runbook_url, `docs/alerting.md#${name.toLowerCase()}`, `${name} links its runbook`)
+      t.equal(a.annotations?.runbook_url, `${RUNBOOK_BASE}#${name.toLowerCase()}`, `${name} links its runbook`)
       t.ok(anchors.has(name.toLowerCase()), `docs/alerting.md has a heading for #${name.toLowerCase()}`)
     }
   }

@@ -1,0 +1,89 @@
+/**
+ * The helpdesk's own alerts (ARCHITECTURE.md "Alerts"): unanswered chats, the first-response SLO
+ * (slo.ts), the waiting backlog and agent load; and the backlog's recording rule.
+ */
+import { alert, lastWindow, percent, spoken, text, type AlertingRule, type RuleGroup } from './rule.js'
+import { SLO_ALERTS } from './slo.js'
+import { THRESHOLDS } from './thresholds.js'
+
+const { unanswered, backlog, agentLoad } = THRESHOLDS
+
+export const WAITING = 'line_team:helpdesk_conversations_waiting:sum'
+
+export const BACKLOG_GROUP: RuleGroup = {
+  name: 'deskpulse-backlog',
+  rules: [
+    {
+      record: WAITING,
+      comment: text(
+        'Waiting backlog (KPIS.md "Point-in-time state"): conversations waiting for a human, assigned or',
+        'not. Summed over processor instances (each reports its own partitions).',
+      ),
+      expr: 'sum by (line, team) (helpdesk_conversations_open{state=~"unassigned|awaiting_agent"})',
+    },
+  ],
+}
+
+const chatUnanswered: AlertingRule = alert({
+  alert: 'HelpdeskChatUnansweredFiveMinutes',
+  comment: text(
+    'The processor already decided the breach (KPIS.md "The five-minute rule": escalate_after, negative',
+    'sentiment, business hours); the aggregate fires on the first evaluation that sees one. Per-chat',
+    'HelpdeskChatEscalation alerts come from the processor directly.',
+  ),
+  expr: 'sum by (line, team) (helpdesk_conversations_waiting_over_threshold) > 0',
+  for: unanswered.for,
+  labels: { severity: 'critical' },
+  annotations: {
+    summary: 'Chats unanswered past the escalation limit on line {{ $labels.line }}, team {{ $labels.team }}',
+    description: text(
+      '{{ $value }} conversation(s) on line {{ $labels.line }} (team {{ $labels.team }}) have',
+      `waited longer than the escalation limit (escalate_after, ${spoken(unanswered.escalateAfterSeconds)} by default) without`,
+      'a human reply{{ with printf "max(helpdesk_oldest_waiting_seconds{line=%q,team=%q})" $labels.line $labels.team | query }};',
+      'the oldest has waited {{ . | first | value | humanizeDuration }}{{ end }}.',
+    ),
+  },
+})
+
+const backlogGrowing: AlertingRule = alert({
+  alert: 'HelpdeskBacklogGrowing',
+  comment: 'Growth on the slope of the waiting backlog, on a backlog worth alerting on (alerting/src/thresholds.ts backlog).',
+  expr: `deriv(${WAITING}[${backlog.slopeWindow}]) * 60 > ${backlog.growthPerMinute}
+and
+${WAITING} >= ${backlog.minWaiting}
+`,
+  for: backlog.for,
+  labels: { severity: 'warning' },
+  annotations: {
+    summary: 'Waiting backlog growing on line {{ $labels.line }}, team {{ $labels.team }}',
+    description: text(
+      'The conversations waiting for an agent on line {{ $labels.line }} (team',
+      '{{ $labels.team }}) have grown by {{ $value | printf "%.1f" }} per minute over',
+      `${lastWindow(backlog.slopeWindow)}{{ with printf "${WAITING}{line=%q,team=%q}" $labels.line $labels.team | query }};`,
+      '{{ . | first | value }} are waiting now{{ end }}.',
+    ),
+  },
+})
+
+const agentsOverloaded: AlertingRule = alert({
+  alert: 'HelpdeskAgentsOverloaded',
+  comment: text(
+    'One series per team and processor instance; the highest instance counts. Load above the top of',
+    'the target band (KPIS.md "Agents"; alerting/src/thresholds.ts agentLoad).',
+  ),
+  expr: `max by (team) (helpdesk_agent_load_ratio) > ${agentLoad.band.high}`,
+  for: agentLoad.for,
+  labels: { severity: 'warning' },
+  annotations: {
+    summary: 'Agents of team {{ $labels.team }} overloaded',
+    description: text(
+      `The online agents of team {{ $labels.team }} have been above ${percent(agentLoad.band.high)} of their capacity`,
+      `for ${spoken(agentLoad.for)} (load {{ $value | humanizePercentage }}; target band ${Math.round(agentLoad.band.low * 1000) / 10}-${percent(agentLoad.band.high)}).`,
+    ),
+  },
+})
+
+export const HELPDESK_ALERTS_GROUP: RuleGroup = {
+  name: 'deskpulse-helpdesk-alerts',
+  rules: [chatUnanswered, ...SLO_ALERTS, backlogGrowing, agentsOverloaded],
+}

@@ -1,0 +1,98 @@
+/**
+ * The pipeline's own health (ARCHITECTURE.md "Alerts"): ingest rejections, processor lag, and a
+ * part down or missing from Prometheus.
+ */
+import { alert, lastWindow, spoken, text, type AlertingRule, type RuleGroup } from './rule.js'
+import { THRESHOLDS } from './thresholds.js'
+
+const { ingestRejection, processorLag, down } = THRESHOLDS
+
+/** The requests that can be rejected: Prometheus scrapes and health probes left out. */
+const REQUESTS = 'deskpulse_ingest_requests_total{route!~"/metrics|/healthz|/readyz"}'
+const JOBS = ['deskpulse-ingest', 'deskpulse-processor'] as const
+
+const ingestRejecting: AlertingRule = alert({
+  alert: 'DeskpulseIngestRejecting',
+  comment: text(
+    'Rejections over the requests that can be rejected (Prometheus scrapes and health probes left',
+    'out). The counters have no `line`: one alert for the whole ingest (alerting/src/thresholds.ts ingestRejection).',
+  ),
+  expr: `sum(rate(deskpulse_ingest_rejected_total[${ingestRejection.window}]))
+  / sum(rate(${REQUESTS}[${ingestRejection.window}]))
+> ${ingestRejection.share}
+and
+sum(increase(${REQUESTS}[${ingestRejection.window}])) >= ${ingestRejection.minRequests}
+`,
+  for: ingestRejection.for,
+  labels: { severity: 'warning' },
+  annotations: {
+    summary: 'Ingest rejecting {{ $value | humanizePercentage }} of requests',
+    description: text(
+      'The ingest rejected {{ $value | humanizePercentage }} of webhook and event requests over',
+      `${lastWindow(ingestRejection.window)}{{ with query "topk(1, sum by (reason) (rate(deskpulse_ingest_rejected_total[${ingestRejection.window}])))" }};`,
+      'most rejected reason: {{ . | first | label "reason" }}{{ end }}.',
+    ),
+  },
+})
+
+const lagExpr = (s: number) => `max by (job, instance) (deskpulse_processor_lag_seconds) > ${s}`
+
+const processorLagging: AlertingRule[] = [
+  alert({
+    alert: 'DeskpulseProcessorLagging',
+    comment: 'Lag that makes KPIs and escalations visibly late (alerting/src/thresholds.ts processorLag).',
+    expr: lagExpr(processorLag.warningSeconds),
+    for: processorLag.for,
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: 'Processor {{ $labels.instance }} is {{ $value | humanizeDuration }} behind',
+      description: text(
+        `The processor {{ $labels.instance }} has been working on events more than ${spoken(processorLag.warningSeconds)} old`,
+        `for ${spoken(processorLag.for)} (now {{ $value | humanizeDuration }}): KPIs, dashboards and per-chat`,
+        'escalations are late by as much.',
+      ),
+    },
+  }),
+  alert({
+    alert: 'DeskpulseProcessorLagging',
+    comment: 'Past the five-minute rule itself (escalate_after): per-chat escalations can no longer be on time.',
+    expr: lagExpr(processorLag.criticalSeconds),
+    for: processorLag.for,
+    labels: { severity: 'critical' },
+    annotations: {
+      summary: 'Processor {{ $labels.instance }} is {{ $value | humanizeDuration }} behind',
+      description: text(
+        `The processor {{ $labels.instance }} has been working on events more than ${spoken(processorLag.criticalSeconds)}`,
+        `old for ${spoken(processorLag.for)} (now {{ $value | humanizeDuration }}): unanswered chats are paged`,
+        'later than the five-minute rule promises.',
+      ),
+    },
+  }),
+]
+
+const deskpulseDown: AlertingRule = alert({
+  alert: 'DeskpulseDown',
+  comment: text(
+    'A target failing its scrapes, or a job missing from Prometheus altogether (scrape configuration or',
+    'service discovery): absent() gives a series with only `job`.',
+  ),
+  expr: [`up{job=~"${JOBS.join('|')}"} == 0`, ...JOBS.map((job) => `or absent(up{job="${job}"})`)].join('\n') + '\n',
+  for: down.for,
+  labels: { severity: 'critical' },
+  annotations: {
+    summary: '{{ $labels.job }} down{{ with $labels.instance }} at {{ . }}{{ end }}',
+    description: text(
+      '{{ if $labels.instance }}Prometheus has failed to scrape {{ $labels.job }} at',
+      `{{ $labels.instance }} for ${spoken(down.for)}{{ else }}Prometheus has had no scrape target for job`,
+      `{{ $labels.job }} for ${spoken(down.for)}: check the scrape configuration and service`,
+      'discovery{{ end }}.{{ if eq $labels.job "deskpulse-processor" }} While the processor is',
+      'down no KPI moves and no chat is escalated.{{ else }} While the ingest is down',
+      'webhooks and helpdesk events are refused (WhatsApp retries its webhooks).{{ end }}',
+    ),
+  },
+})
+
+export const PIPELINE_ALERTS_GROUP: RuleGroup = {
+  name: 'deskpulse-pipeline-alerts',
+  rules: [ingestRejecting, ...processorLagging, deskpulseDown],
+}
