@@ -1,4 +1,5 @@
 /** PromQL selectors for the `line` and `team` variables, and the recording rules the panels read. */
+import { BUDGET, OBJECTIVE, SLO_WINDOW, firstResponses, firstResponsesLate } from '../../alerting/src/slo.js'
 
 /** Series with both labels (conversation gauges, FRT histograms, CSAT, escalations). */
 export const LT = 'line=~"$line",team=~"$team"'
@@ -10,18 +11,21 @@ export const T = 'team=~"$team"'
 /** Ingest routes that are not traffic (scrapes and probes), left out of request rates. */
 export const NOT_TRAFFIC = 'route!~"/metrics|/healthz|/readyz"'
 
-/** Recording rules of alerting/rules/deskpulse.rules.yml (docs/alerting.md "Recording rules"). */
+/**
+ * Recording rules of alerting/rules/deskpulse.rules.yml (docs/alerting.md "Recording rules"); the
+ * SLO window's names come from the rules' own code, so they follow `slo.window_days` together.
+ */
 export const RULES = {
   firstResponses1h: 'line_team:helpdesk_first_responses:rate1h',
   late1h: 'line_team:helpdesk_first_responses_late:rate1h',
   errorRatio5m: 'line_team:helpdesk_first_response_errors:ratio_rate5m',
   errorRatio1h: 'line_team:helpdesk_first_response_errors:ratio_rate1h',
-  firstResponses28d: 'line_team:helpdesk_first_responses:increase28d',
-  late28d: 'line_team:helpdesk_first_responses_late:increase28d',
-  budgetRemaining28d: 'line_team:helpdesk_first_response_error_budget_remaining:ratio28d',
-  overallBudgetRemaining28d: 'overall:helpdesk_first_response_error_budget_remaining:ratio28d',
-  budget: 'overall:helpdesk_first_response_error_budget:ratio',
-  objective: 'overall:helpdesk_slo_objective:ratio',
+  firstResponses28d: firstResponses('increase', SLO_WINDOW),
+  late28d: firstResponsesLate('increase', SLO_WINDOW),
+  budgetRemaining28d: `line_team:helpdesk_first_response_error_budget_remaining:ratio${SLO_WINDOW}`,
+  overallBudgetRemaining28d: `overall:helpdesk_first_response_error_budget_remaining:ratio${SLO_WINDOW}`,
+  budget: BUDGET,
+  objective: OBJECTIVE,
   pageThreshold: 'overall:helpdesk_first_response_slo_page:error_ratio_threshold',
   waiting: 'line_team:helpdesk_conversations_waiting:sum',
 } as const
