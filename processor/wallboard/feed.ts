@@ -68,9 +68,11 @@ export function createLiveFeed(state: () => WallboardState | null, log: Logger, 
 
   function update() {
     scheduled = undefined
+    const now = Date.now()
+    // Nobody watching: only the chart's points are due (a screen connecting later gets the hour).
+    if (clients.size === 0 && now - lastHistoryAt < opts.historyEveryMs) return
     const s = state()
     if (!s) return
-    const now = Date.now()
     lastSentAt = now
     last = s
     let point: HistoryPoint | undefined
@@ -109,10 +111,13 @@ export function createLiveFeed(state: () => WallboardState | null, log: Logger, 
     markDirty: schedule,
     /** A screen connected (its token already checked): the snapshot, then every delta. */
     attach(ws: WebSocket) {
-      if (!last) {
-        // The first screen's snapshot is the baseline the next delta is computed against.
+      if (!last || clients.size === 0) {
+        // The first screen (after none watched, when updates were not computed) gets a fresh
+        // state, which is also the baseline the next delta is computed against.
         last = state()
         if (last) for (const key of Object.keys(last) as Array<keyof WallboardState>) if (key !== 'at') sent.set(key, JSON.stringify(last[key]))
+        seq++
+        snapshot = null
       }
       // Serialised once per update for all the screens that connect meanwhile; only the server
       // time (for the screen's countdowns) is written per connection.

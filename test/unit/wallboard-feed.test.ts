@@ -81,3 +81,23 @@ t.test('one serialisation for every screen; a screen that falls behind is droppe
   t.equal(feed.stats.clients, 2)
   feed.close()
 })
+
+t.test('with no screen connected the state is computed only for the chart points; the next screen gets it fresh', async (t) => {
+  let current = state(1)
+  let computed = 0
+  const feed = createLiveFeed(() => (computed++, current), log, { minIntervalMs: 10, tickMs: 60_000, historyEveryMs: 60_000 })
+  feed.markDirty()
+  await tick(40)
+  t.equal(computed, 1, 'the first chart point')
+  for (let i = 0; i < 5; i++) {
+    feed.markDirty()
+    await tick(20)
+  }
+  t.equal(computed, 1, 'then nothing while nobody watches')
+  current = state(9)
+  const screen = new Screen()
+  feed.attach(screen as unknown as WebSocket)
+  t.equal(computed, 2)
+  t.equal(JSON.parse(screen.sent[0]!).state.waitingTotal, 9, 'the snapshot is current')
+  feed.close()
+})
