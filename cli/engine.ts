@@ -74,11 +74,18 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
     if (parts.processor) {
       const ch = await openClickHouse({ url: env.clickhouseUrl, embeddedPath: path.resolve(env.dataDir, 'clickhouse') })
       closers.push({ name: 'clickhouse', close: () => ch.close() })
-      const applied = await migrate(ch.client)
-      log.info({ applied, embedded: ch.embedded }, 'ClickHouse migrations applied')
-      const ttls = await applyRetention(ch.client, config)
-      if (ttls.some((r) => r.changed)) log.info({ retention: Object.fromEntries(ttls.map((r) => [r.table, r.ttl])) }, 'ClickHouse retention TTLs set')
-      const processor = createProcessor({ host: env.host, port: env.processorPort, config, replicas: env.streamReplicas, partitions: env.partitions, alertmanagerUrl: env.alertmanagerUrl, wallboardToken: env.wallboardToken }, { nc, clickhouse: ch.client, log })
+      // The store is prepared in the background (retried while ClickHouse is down): the live
+      // path must page a breach even when the history store is unreachable at start-up.
+      const prepareStore = async () => {
+        const applied = await migrate(ch.client)
+        log.info({ applied, embedded: ch.embedded }, 'ClickHouse migrations applied')
+        const ttls = await applyRetention(ch.client, config)
+        if (ttls.some((r) => r.changed)) log.info({ retention: Object.fromEntries(ttls.map((r) => [r.table, r.ttl])) }, 'ClickHouse retention TTLs set')
+      }
+      const processor = createProcessor(
+        { host: env.host, port: env.processorPort, config, replicas: env.streamReplicas, partitions: env.partitions, alertmanagerUrl: env.alertmanagerUrl, wallboardToken: env.wallboardToken, prepareStore },
+        { nc, clickhouse: ch.client, log },
+      )
       closers.push({ name: 'processor', close: () => processor.close() })
       await processor.start()
       urls.processor = `http://127.0.0.1:${env.processorPort}`

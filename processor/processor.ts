@@ -13,6 +13,8 @@ import { createProcessorHttp } from './http/server.js'
 import { createRunner, defaultRunnerOptions, type Runner, type RunnerOptions } from './shell/runner.js'
 import { openCheckpoints, type Checkpoints } from './shell/checkpoints.js'
 import { createLeases, type Leases } from './shell/leases.js'
+import { openErasures, type Erasures } from './shell/erasures.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { createEngine } from './core/engine.js'
 import { summariseMany } from './core/summary.js'
 import { STREAM, SUBJECT_ROOT } from '../bus/stream.js'
@@ -45,6 +47,13 @@ export interface ProcessorOptions {
   wallboardToken?: string
   /** Wallboard feed timings (tests shorten them). */
   wallboard?: Partial<LiveFeedOptions>
+  /**
+   * Makes the store usable (migrations, retention), retried in the background until it works:
+   * the live path starts without waiting for it, the store writers once it has succeeded.
+   */
+  prepareStore?: () => Promise<void>
+  /** Largest allowed gap between an event's time and its receipt (the ingest's skew); default 300 s. */
+  maxFutureSkewSeconds?: number
 }
 
 export interface ProcessorDeps {
@@ -61,6 +70,8 @@ export interface Processor {
   readonly feed: LiveFeed
   /** The partitions this instance owns with their runner started. */
   readonly partitions: number[]
+  /** The store writers' state: null while they write, else why they do not. */
+  readonly storeProblem: string | null
   start(): Promise<string>
   close(): Promise<void>
 }
@@ -104,6 +115,12 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   })
   owned.set(0)
   const runners = new Map<number, Runner>()
+  /** Per partition, the ClickHouse writer (processor/shell/runner.ts, store role). */
+  const storeRunners = new Map<number, Runner>()
+  let storeReady = false
+  let storeError: string | null = opts.prepareStore ? 'ClickHouse not prepared yet' : null
+  let erasures: Erasures | undefined
+  let closing = false
   /** Partitions whose runner has started, in order: the summary's engines. */
   const running = new Set<number>()
   const lags = new Map<number, number>()
@@ -151,22 +168,26 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     },
   })
 
+  const runnerDeps = (p: number) => ({ nc: deps.nc, checkpoints: fenced(p), log: log.child({ partition: p }), metrics: metricsOf(p), ...(erasures ? { erasures } : {}) })
+  const partitionOptions = (p: number): RunnerOptions => ({
+    ...runnerOptions,
+    durable: nameOf(p),
+    filterSubject: filterOf(p),
+    partition: p,
+    maxFutureMs: (opts.maxFutureSkewSeconds ?? 300) * 1000,
+  })
+
   async function startPartition(p: number) {
-    const runner = createRunner(
-      { nc: deps.nc, clickhouse: deps.clickhouse, checkpoints: fenced(p), log: log.child({ partition: p }), metrics: metricsOf(p) },
-      opts.config,
-      { ...runnerOptions, durable: nameOf(p), filterSubject: filterOf(p), partition: p },
-      {
-        counters: countersOf(p),
-        onEvents: (batch) => seriesOf(p).countEvents(batch),
-        onEffects(effects) {
-          seriesOf(p).apply(effects)
-          alerts?.apply(p, effects)
-          feed.markDirty()
-        },
-        onConsumerLost: () => void leases?.release(p),
+    const runner = createRunner(runnerDeps(p), opts.config, partitionOptions(p), {
+      counters: countersOf(p),
+      onEvents: (batch) => seriesOf(p).countEvents(batch),
+      onEffects(effects) {
+        seriesOf(p).apply(effects)
+        alerts?.apply(p, effects)
+        feed.markDirty()
       },
-    )
+      onConsumerLost: () => void leases?.release(p),
+    })
     runners.set(p, runner)
     try {
       await runner.start()
@@ -177,7 +198,45 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     running.add(p)
     owned.set(running.size)
     alerts?.adopt(p, runner.pipeline.engine)
+    if (storeReady) await startStore(p)
     log.info({ partition: p, consumer: nameOf(p), checkpointSeq: runner.checkpointSeq }, 'partition started')
+  }
+
+  /** The partition's ClickHouse writer: its own consumer and checkpoint, so it stalls nothing else. */
+  async function startStore(p: number) {
+    if (storeRunners.has(p) || !running.has(p)) return
+    const runner = createRunner(
+      { ...runnerDeps(p), clickhouse: deps.clickhouse, log: log.child({ partition: p, role: 'store' }) },
+      opts.config,
+      { ...partitionOptions(p), role: 'store', durable: `${nameOf(p)}-store`, legacyCheckpoint: nameOf(p) },
+      { onConsumerLost: () => void leases?.release(p) },
+    )
+    storeRunners.set(p, runner)
+    try {
+      await runner.start()
+    } catch (err) {
+      storeRunners.delete(p)
+      log.warn({ partition: p, err: { message: (err as Error).message } }, 'store writer failed to start; retried with the next partition change or store check')
+    }
+  }
+
+  /** Migrations retried in the background; then every owned partition gets its writer. */
+  async function prepareStoreInBackground() {
+    for (let attempt = 0; !closing; attempt++) {
+      try {
+        await opts.prepareStore?.()
+        storeReady = true
+        storeError = null
+        log.info('ClickHouse ready: store writers start')
+        for (const p of [...running]) await startStore(p)
+        return
+      } catch (err) {
+        storeError = `ClickHouse unavailable: ${(err as Error).message}`
+        metrics.clickhouseUp.set(0)
+        log.warn({ attempt, err: { message: (err as Error).message } }, 'ClickHouse not ready; live processing goes on, retrying')
+        await sleep(Math.min(500 * 2 ** attempt, 10_000))
+      }
+    }
   }
 
   async function stopPartition(p: number, why: string) {
@@ -187,7 +246,9 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     owned.set(running.size)
     lags.delete(p)
     alerts?.release(p)
-    await runner.close()
+    const store = storeRunners.get(p)
+    storeRunners.delete(p)
+    await Promise.all([runner.close(), store?.close()])
     runners.delete(p)
     log.info({ partition: p, why, checkpointSeq: runner.checkpointSeq }, 'partition stopped')
   }
@@ -200,6 +261,8 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     return Number.isFinite(now) ? now : Date.now()
   }
   let liveTimer: NodeJS.Timeout | undefined
+  let storeLagTimer: NodeJS.Timeout | undefined
+  let storePreparing: Promise<void> | undefined
   function refreshLive() {
     const engines = enginesInOrder()
     live = liveState(engines, engines.length ? nowOf(engines) : Date.now())
@@ -242,11 +305,12 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       },
       wallboard: { feed, token: opts.wallboardToken },
       // A standby (no partition owned) is ready: it takes partitions over when an owner dies.
+      // A store problem is reported, not fatal: the live path (alerts, metrics, wallboard) works.
       readiness: async () => {
         if (deps.nc.isClosed()) return 'NATS connection closed'
-        for (const runner of runners.values()) if (runner.lastWriteError) return `ClickHouse writes failing: ${runner.lastWriteError}`
         return null
       },
+      status: () => ({ store: storeProblem() ?? 'ok' }),
     },
     log,
   )
@@ -262,6 +326,29 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
 
   const runningPartitions = () => [...running].sort((a, b) => a - b)
 
+  function storeProblem(): string | null {
+    if (storeError) return storeError
+    for (const runner of storeRunners.values()) if (runner.lastWriteError) return `ClickHouse writes failing: ${runner.lastWriteError}`
+    return null
+  }
+
+  /** Seconds the writers are behind the live cores (0 when level). */
+  function storeLagSeconds(): number {
+    let lag = 0
+    const now = Date.now()
+    for (const [p, live] of runners) {
+      const store = storeRunners.get(p)
+      if (!store) {
+        if (Number.isFinite(live.lastReceivedAt) && live.doneSeq > 0) lag = Math.max(lag, (now - live.lastReceivedAt) / 1000)
+        continue
+      }
+      if (store.doneSeq >= live.doneSeq) continue
+      const since = Number.isFinite(store.lastReceivedAt) ? store.lastReceivedAt : live.lastReceivedAt
+      if (Number.isFinite(since)) lag = Math.max(lag, (now - since) / 1000)
+    }
+    return lag
+  }
+
   return {
     metrics,
     alerts,
@@ -272,9 +359,16 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     get partitions() {
       return runningPartitions()
     },
+    get storeProblem() {
+      return storeProblem()
+    },
     async start() {
       await checkPartitions()
       checkpoints = await openCheckpoints(deps.nc, opts.replicas ?? 1)
+      erasures = await openErasures(deps.nc, opts.replicas ?? 1, log)
+      if (!opts.prepareStore) storeReady = true
+      metrics.storeLag.set(0)
+      storeLagTimer = setInterval(() => metrics.storeLag.set(storeLagSeconds()), 1_000)
       leases = createLeases(
         deps.nc,
         { group, partitions, leaseMs: processing.lease_seconds * 1000, replicas: opts.replicas ?? 1, ...(opts.instanceId ? { instanceId: opts.instanceId } : {}) },
@@ -282,6 +376,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
         log,
       )
       await leases.start()
+      if (opts.prepareStore) storePreparing = prepareStoreInBackground()
       refreshLive()
       liveTimer = setInterval(refreshLive, opts.liveIntervalMs ?? 1_000)
       alerts?.start()
@@ -291,10 +386,14 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       return address
     },
     async close() {
+      closing = true
       clearInterval(liveTimer)
+      clearInterval(storeLagTimer)
       await http.close()
       await leases?.close()
+      await storePreparing
       await alerts?.close()
+      await erasures?.close()
     },
   }
 }

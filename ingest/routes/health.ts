@@ -4,6 +4,8 @@ import type { Registry } from 'prom-client'
 export interface HealthRouteOptions {
   /** Resolves to null when ready, or the reason it is not. */
   readiness: () => Promise<string | null>
+  /** Parts reported beside readiness (a degraded store), without failing it. */
+  status?: () => Record<string, unknown>
   registry: Registry
 }
 
@@ -11,8 +13,9 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {
     const reason = await opts.readiness()
-    if (reason !== null) return reply.code(503).send({ status: 'not ready', reason })
-    return { status: 'ready' }
+    const parts = opts.status?.() ?? {}
+    if (reason !== null) return reply.code(503).send({ status: 'not ready', reason, ...parts })
+    return { status: 'ready', ...parts }
   })
   app.get('/metrics', async (_req, reply) => {
     return reply.type(opts.registry.contentType).send(await opts.registry.metrics())

@@ -559,8 +559,49 @@ export function createEngine(config: Config, initial?: EngineState) {
   }
   if (initial) restore(initial)
 
+  /**
+   * Erasure (docs/security.md): the customers' conversations, FCR watches and early replies leave
+   * the state, their open escalations end, and their rows are not written again. Aggregates
+   * (totals, sketches, rollups) hold no customer and keep counting them. Returns the ids removed
+   * per customer.
+   */
+  function forget(customers: ReadonlySet<string>): Map<string, string[]> {
+    const removed = new Map<string, string[]>()
+    const of = (key: string) => {
+      const customer = key.slice(key.indexOf('|') + 1)
+      if (!customers.has(customer)) return null
+      let list = removed.get(customer)
+      if (!list) removed.set(customer, (list = []))
+      return list
+    }
+    for (const [key, c] of convs) {
+      const list = of(key)
+      if (!list) continue
+      if (c.open) {
+        endWaiting(c, Math.max(clock, c.waitingSince ?? -Infinity))
+        if (c.countedAgent) agents.move(c.countedAgent, null, Math.max(clock, c.openedAt))
+        c.countedAgent = null
+      }
+      convs.delete(key)
+      dirty.delete(c)
+      quiet.delete(key)
+      list.push(conversationId(c))
+    }
+    for (const [key, watches] of [...fcrWatch]) {
+      const list = of(key)
+      if (!list) continue
+      for (const w of watches) list.push(w.id)
+      fcrWatch.delete(key)
+    }
+    for (const key of [...earlyReplies.keys()]) if (of(key)) earlyReplies.delete(key)
+    for (const c of customers) if (!removed.has(c)) removed.set(c, [])
+    return removed
+  }
+
+
   return {
     exportState,
+    forget,
     /** Applies one event (in event-time order; a late one is applied as it comes). */
     apply(e: CanonicalEvent, atMs = parseEventTime(e.at)): boolean {
       if (!dedup.firstSeen(e.id, atMs)) return false

@@ -16,11 +16,21 @@ export interface PipelineState {
   lastAt: number
 }
 
-export function createKpiPipeline(config: Config, latenessMs: number, initial?: PipelineState) {
+export interface PipelineGuard {
+  /**
+   * Live input only (docs/security.md "Event time"): an event stamped more than this after it
+   * was received is refused, so no input moves the clock ahead of wall time plus the skew.
+   * Decided on the event's own `received_at`, so a restart or replay of the stream decides alike.
+   */
+  maxFutureMs?: number
+}
+
+export function createKpiPipeline(config: Config, latenessMs: number, initial?: PipelineState, guard: PipelineGuard = {}) {
   const engine: Engine = createEngine(config, initial?.engine)
   const buffer = new ReorderBuffer(latenessMs)
   /** The latest event time of any kind: a replay's default `until`. */
   let lastAt = initial?.lastAt ?? -Infinity
+  let refused = 0
   if (initial) buffer.restore(initial.buffered, initial.maxAt)
 
   const apply = (t: { event: CanonicalEvent; atMs: number }) => {
@@ -42,12 +52,26 @@ export function createKpiPipeline(config: Config, latenessMs: number, initial?: 
      * per batch) makes "late" depend on the stream's order alone: however the stream is batched,
      * checkpointed or replayed, the core sees the same sequence.
      */
-    push(event: CanonicalEvent) {
+    push(event: CanonicalEvent): boolean {
       const at = parseEventTime(event.at)
+      if (guard.maxFutureMs !== undefined && !(at <= parseEventTime(event.received_at) + guard.maxFutureMs)) {
+        refused++
+        return false
+      }
       if (at > lastAt) lastAt = at
       const before = buffer.watermark
       buffer.push(event, at)
       if (buffer.watermark > before) releaseUpTo(buffer.watermark)
+      return true
+    },
+    /** Events refused by the guard since this pipeline was made. */
+    get refused() {
+      return refused
+    },
+    /** Erasure: the customers leave the core and the reorder buffer. Returns the conversations removed. */
+    forget(customers: ReadonlySet<string>): Map<string, string[]> {
+      buffer.discard((t) => t.event.customer != null && customers.has(t.event.customer))
+      return engine.forget(customers)
     },
     /** Event time drives the clock: up to the buffer's watermark. */
     catchUp() {

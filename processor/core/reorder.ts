@@ -94,6 +94,15 @@ export class ReorderBuffer {
     }
   }
 
+  /** Drops the events `drop` matches (an erased customer's); returns how many. */
+  discard(drop: (t: Timed) => boolean): number {
+    const kept = this.items.slice(this.head).filter((t) => !drop(t))
+    const n = this.size - kept.length
+    this.items = kept
+    this.head = 0
+    return n
+  }
+
   /** Everything, in order (end of a replay file). */
   drain(to: (t: Timed) => boolean | void): void {
     this.release(Infinity, to)

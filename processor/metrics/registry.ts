@@ -190,9 +190,15 @@ export function createProcessorMetrics(sources: KpiSources) {
     }),
     clickhouseUp: new Gauge({
       name: 'deskpulse_processor_clickhouse_up',
-      help: '1 when the last ClickHouse write succeeded, 0 while writes fail (processing paused)',
+      help: '1 when the last ClickHouse write succeeded, 0 while writes fail (rows wait in the stream; alerts, metrics and the wallboard go on)',
       registers: [registry],
     }),
+    storeLag: new Gauge({
+      name: 'deskpulse_processor_store_lag_seconds',
+      help: 'How far the ClickHouse writer is behind the live core: age of the newest event it wrote while events the live core took wait for it (0 when level)',
+      registers: [registry],
+    }),
+    refused: refusedCounter(registry),
     alertsActive: new Gauge({
       name: 'deskpulse_alerts_active',
       help: 'Per-chat escalations this processor holds open in Alertmanager, by level',
@@ -203,3 +209,14 @@ export function createProcessorMetrics(sources: KpiSources) {
   }
 }
 export type ProcessorMetrics = ReturnType<typeof createProcessorMetrics>
+
+function refusedCounter(registry: Registry) {
+  const c = new Counter({
+    name: 'deskpulse_processor_events_refused_total',
+    help: 'Events the live core refused, by reason (future: stamped beyond the allowed skew after receipt; erased: a customer erased after they were received)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  })
+  for (const reason of ['future', 'erased']) c.inc({ reason }, 0)
+  return c
+}

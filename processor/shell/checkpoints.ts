@@ -9,10 +9,15 @@ export const CHECKPOINT_BUCKET = 'deskpulse_checkpoints'
 /** What a processor needs to continue after a restart: the core's state at stream position `seq`. */
 export interface Checkpoint {
   v: 1
+  /** Which runner saved it (processor/shell/runner.ts); absent before the two roles. */
+  role?: 'live' | 'store'
   seq: number
+  /** The newest erasure tombstone (KV revision) this state is free of. */
+  erasedUpTo?: number
   takenAt: string
   pipeline: PipelineState
-  collector: CollectorState
+  /** The store role's minute rollups. */
+  collector?: CollectorState
   /** Counter values, so /metrics continues across restarts instead of counting twice. */
   counters?: unknown
 }

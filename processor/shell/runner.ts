@@ -1,9 +1,14 @@
 /**
- * The processor's loop: one durable JetStream consumer feeds the events table and the KPI core;
- * rows are written in batches; the core's state is checkpointed to the object store; events are
- * acknowledged only once a checkpoint covers them (their rows written, their effect on the state
- * saved). A restart loads the checkpoint and skips what it covers: a crash at any moment ends in
- * the same rows and counters as a run without one (docs/pipeline.md).
+ * The processor's loop, in one of two roles per partition (docs/pipeline.md "Two runners"):
+ * - `live`: its durable consumer feeds a KPI core whose effects go straight to the live sinks
+ *   (metrics, Alertmanager, wallboard). It never touches ClickHouse, so no store outage can
+ *   silence an alert.
+ * - `store`: its own consumer feeds another core whose rows, and the events themselves, are
+ *   written to ClickHouse in batches; it stops reading while writes fail, so the stream is the
+ *   buffer and memory stays bounded.
+ * Each checkpoints its core to the object store and acknowledges events only once a checkpoint
+ * covers them. A restart loads the checkpoint and skips what it covers: a crash at any moment
+ * ends in the same rows and counters as a run without one.
  */
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream'
 import type { NatsConnection } from '@nats-io/transport-node'
@@ -20,6 +25,8 @@ import { insertRows } from '../sinks/clickhouse-rows.js'
 import { insertEvents, type StoredEvent } from '../sinks/clickhouse-events.js'
 import type { Checkpoints } from './checkpoints.js'
 import type { ProcessorMetrics } from '../metrics/registry.js'
+import type { Erasures } from './erasures.js'
+import { parseEventTime } from '../core/time.js'
 
 export interface RunnerOptions {
   /** Durable consumer name; also the checkpoint's name. */
@@ -39,6 +46,12 @@ export interface RunnerOptions {
   filterSubject?: string
   /** The stream partition read (kpi_minute and agent_minute rows carry it); default 0. */
   partition?: number
+  /** What this runner feeds (see above); default `live`. */
+  role?: 'live' | 'store'
+  /** Events stamped more than this after their receipt are refused (live input guard). */
+  maxFutureMs?: number
+  /** A store runner without a checkpoint of its own may start from this legacy combined one. */
+  legacyCheckpoint?: string
 }
 
 export const defaultRunnerOptions: RunnerOptions = { durable: 'processor', batchSize: 5_000, flushIntervalMs: 1_000, checkpointIntervalMs: 10_000, clock: 'wall' }
@@ -48,9 +61,9 @@ interface Pending extends StoredEvent {
 }
 
 export interface RunnerHooks {
-  /** Effects after their rows are written (metrics, Alertmanager, live feed). */
+  /** A live runner's effects (metrics, Alertmanager, live feed). */
   onEffects?: (effects: Effect[], pipeline: KpiPipeline) => void
-  /** Events after they are written (counters). */
+  /** A live runner's events, as the core took them (counters). */
   onEvents?: (events: CanonicalEvent[]) => void
   /** Counter values to save with a checkpoint and to restore from one. */
   counters?: { save(): unknown; restore(saved: unknown): void }
@@ -62,14 +75,17 @@ export interface RunnerHooks {
 }
 
 export function createRunner(
-  deps: { nc: NatsConnection; clickhouse: ClickHouseClient; checkpoints: Checkpoints; log: Logger; metrics: ProcessorMetrics },
+  deps: { nc: NatsConnection; clickhouse?: ClickHouseClient; checkpoints: Checkpoints; log: Logger; metrics: ProcessorMetrics; erasures?: Erasures },
   config: Config,
   opts: RunnerOptions,
   hooks: RunnerHooks = {},
 ) {
-  const { nc, clickhouse, checkpoints, log, metrics } = deps
+  const { nc, clickhouse, checkpoints, log, metrics, erasures } = deps
+  const role = opts.role ?? 'live'
+  if (role === 'store' && !clickhouse) throw new Error('a store runner needs ClickHouse')
   const latenessMs = config.processing.lateness_seconds * 1000
-  let pipeline = createKpiPipeline(config, latenessMs)
+  const guard = opts.maxFutureMs !== undefined ? { maxFutureMs: opts.maxFutureMs } : {}
+  let pipeline = createKpiPipeline(config, latenessMs, undefined, guard)
   let collector = createRowCollector(config, undefined, opts.partition ?? 0)
   /** Last stream position applied to the core, and the last one a checkpoint covers. */
   let appliedSeq = 0
@@ -86,54 +102,129 @@ export function createRunner(
   let ticker: NodeJS.Timeout | undefined
   let current: { stop(): void } | undefined
   let lastWriteError: string | null = null
+  /** Receipt time of the newest event done with (applied; for the store role, written). */
+  let lastReceivedAt = NaN
+  let doneSeq = 0
   /** When start() made the consumer: one made later is another owner's (processor/shell/leases.ts). */
   let consumerCreated: string | undefined
   const decoder = new TextDecoder()
+  /** Tombstones heard since the last flush, applied at the next one. */
+  const toForget = new Set<string>()
+  /** The newest tombstone (KV revision) applied: a checkpoint is free of every one up to it. */
+  let erasedUpTo = 0
+  let heardUpTo = 0
+  let checkpointSoon = false
+  const unlisten = erasures?.onTombstone((customer, t) => {
+    toForget.add(customer)
+    heardUpTo = Math.max(heardUpTo, t.revision)
+    checkpointSoon = true
+    void flush()
+  })
 
   /** Retries with backoff until it works (true) or the runner stops (false). */
   async function retry(what: string, fn: () => Promise<unknown>): Promise<boolean> {
+    const store = what !== 'checkpoint'
     for (let attempt = 0; ; attempt++) {
       try {
         await fn()
-        if (lastWriteError) log.info({ what }, 'writes recovered')
-        lastWriteError = null
-        metrics.clickhouseUp.set(1)
+        if (store) {
+          if (lastWriteError) log.info({ what }, 'writes recovered')
+          lastWriteError = null
+          metrics.clickhouseUp.set(1)
+        }
         return true
       } catch (err) {
-        metrics.clickhouseUp.set(0)
-        metrics.writeErrors.inc()
-        lastWriteError = (err as Error).message
+        const message = (err as Error).message
+        if (store) {
+          metrics.clickhouseUp.set(0)
+          metrics.writeErrors.inc()
+          lastWriteError = message
+        }
         if (stopping) return false
-        log.warn({ err: { message: lastWriteError }, attempt, what }, 'write failed; retrying')
+        log.warn({ err: { message }, attempt, what }, 'write failed; retrying')
         await sleep(Math.min(200 * 2 ** attempt, 5_000))
       }
     }
   }
 
-  /** Applies what arrived, writes events and rows, and checkpoints when due. Serialised. */
+  /**
+   * Into the core, in stream order, what arrived: an erased customer's events received before
+   * the erasure are passed over, and the guard refuses events stamped in the future.
+   */
+  function take(batch: Pending[]): Pending[] {
+    const taken: Pending[] = []
+    for (const p of batch) {
+      if (erasures?.erased(p.event.customer, parseEventTime(p.event.received_at))) {
+        if (role === 'live') metrics.refused.inc({ reason: 'erased' })
+        continue
+      }
+      if (!pipeline.push(p.event)) {
+        if (role === 'live') metrics.refused.inc({ reason: 'future' })
+        continue
+      }
+      taken.push(p)
+    }
+    return taken
+  }
+
+  /** Applies the tombstones heard; the store role's rows of the forgotten must not be written. */
+  function forget(): Set<string> {
+    const gone = new Set<string>()
+    const removed = pipeline.forget(toForget)
+    for (const [customer, ids] of removed) {
+      for (const id of ids) gone.add(id)
+      log.info({ conversations: ids.length, role }, 'erased customer removed from the state')
+      void erasures?.report(customer, opts.durable, ids.length).catch((err: Error) => log.warn({ err: { message: err.message } }, 'erasure report failed'))
+    }
+    toForget.clear()
+    erasedUpTo = Math.max(erasedUpTo, heardUpTo)
+    return gone
+  }
+
+  /** Applies what arrived, hands on what it changed, and checkpoints when due. Serialised. */
   function flush(force = false): Promise<void> {
     chain = chain.then(async () => {
       const batch = incoming
       incoming = []
-      for (const p of batch) pipeline.push(p.event)
+      const taken = take(batch)
       if (batch.length) {
         appliedSeq = batch[batch.length - 1]!.streamSeq
         lastApplied = batch[batch.length - 1]!.msg
         caughtUp = lastApplied.info.pending === 0
-        const oldest = Math.min(...batch.map((p) => Date.parse(p.event.received_at)))
-        metrics.lag.set(caughtUp ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
+        if (role === 'live') {
+          let oldest = Infinity
+          for (const p of batch) oldest = Math.min(oldest, Date.parse(p.event.received_at))
+          metrics.lag.set(caughtUp ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
+        }
       }
+      const gone = toForget.size ? forget() : null
       if (opts.clock === 'wall' && caughtUp) pipeline.tick(Date.now())
       else pipeline.catchUp()
-      const { rows, effects } = collector.collect(pipeline.engine, appliedSeq)
-      log.debug({ events: batch.length, rows: batchSize(rows) }, 'flush')
-      if (batch.length && !(await retry('events', () => insertEvents(clickhouse, batch)))) return
-      if (batchSize(rows) && !(await retry('rows', () => insertRows(clickhouse, rows, tokenOf(rows))))) return
-      hooks.onEvents?.(batch.map((p) => p.event))
-      hooks.onEffects?.(effects, pipeline)
-      if (force || Date.now() - lastCheckpointAt >= opts.checkpointIntervalMs) await checkpoint()
+      if (role === 'live') {
+        // The live role writes no rows: what changed is read from the core by the live sinks.
+        pipeline.engine.drainChanged()
+        const effects = pipeline.engine.drainEffects()
+        hooks.onEvents?.(taken.map((p) => p.event))
+        hooks.onEffects?.(effects, pipeline)
+      } else {
+        const { rows } = collector.collect(pipeline.engine, appliedSeq)
+        if (gone) dropForgotten(rows, gone)
+        log.debug({ events: taken.length, rows: batchSize(rows) }, 'flush')
+        if (taken.length && !(await retry('events', () => insertEvents(clickhouse!, taken)))) return
+        if (batchSize(rows) && !(await retry('rows', () => insertRows(clickhouse!, rows, tokenOf(rows))))) return
+      }
+      doneSeq = appliedSeq
+      if (batch.length) lastReceivedAt = Date.parse(batch[batch.length - 1]!.event.received_at)
+      if (force || checkpointSoon || Date.now() - lastCheckpointAt >= opts.checkpointIntervalMs) await checkpoint()
     })
     return chain
+  }
+
+  /** Rows computed before a tombstone was applied (an ended escalation, a verdict) of the forgotten. */
+  function dropForgotten(rows: RowBatch, gone: Set<string>) {
+    rows.conversations = rows.conversations.filter((r) => !gone.has(r.conversation_id))
+    rows.fcr_verdicts = rows.fcr_verdicts.filter((r) => !gone.has(r.conversation_id))
+    rows.escalations = rows.escalations.filter((r) => !gone.has(r.conversation_id))
   }
 
   /** Rows of one computation carry one version: it names the insert for deduplication. */
@@ -146,14 +237,16 @@ export function createRunner(
     const saved = await retry('checkpoint', async () => {
       size = await checkpoints.save(opts.durable, {
         v: 1,
+        role,
         seq: appliedSeq,
+        erasedUpTo,
         takenAt: new Date().toISOString(),
         pipeline: pipeline.exportState(),
-        collector: collector.exportState(),
-        counters: hooks.counters?.save(),
+        ...(role === 'store' ? { collector: collector.exportState() } : { counters: hooks.counters?.save() }),
       })
     })
     if (!saved) return
+    checkpointSoon = false
     checkpointSeq = appliedSeq
     lastCheckpointAt = Date.now()
     metrics.checkpointSeconds.set((performance.now() - started) / 1000)
@@ -212,17 +305,43 @@ export function createRunner(
     get lastWriteError() {
       return lastWriteError
     },
+    /** The newest stream position done with (applied; for the store role, written too). */
+    get doneSeq() {
+      return doneSeq
+    },
+    get lastReceivedAt() {
+      return lastReceivedAt
+    },
     get checkpointSeq() {
       return checkpointSeq
     },
+    get role() {
+      return role
+    },
     async start() {
-      const saved = await checkpoints.load(opts.durable)
+      let saved = await checkpoints.load(opts.durable)
+      // Before the two roles, one runner wrote rows before each checkpoint: such a checkpoint
+      // (no role) is where the store writer stood.
+      if (!saved && role === 'store' && opts.legacyCheckpoint) {
+        const legacy = await checkpoints.load(opts.legacyCheckpoint)
+        if (legacy && !legacy.role) saved = legacy
+      }
       if (saved) {
-        pipeline = createKpiPipeline(config, latenessMs, saved.pipeline)
-        collector = createRowCollector(config, saved.collector, opts.partition ?? 0)
-        appliedSeq = checkpointSeq = receivedSeq = saved.seq
-        hooks.counters?.restore(saved.counters)
-        log.info({ seq: saved.seq, takenAt: saved.takenAt }, 'resumed from checkpoint')
+        pipeline = createKpiPipeline(config, latenessMs, saved.pipeline, guard)
+        if (role === 'store') collector = createRowCollector(config, saved.collector, opts.partition ?? 0)
+        appliedSeq = checkpointSeq = receivedSeq = doneSeq = saved.seq
+        if (role === 'live') hooks.counters?.restore(saved.counters)
+        log.info({ seq: saved.seq, takenAt: saved.takenAt, role }, 'resumed from checkpoint')
+      }
+      // A checkpoint taken before an erasure still holds the customer: forget them now.
+      if (erasures) {
+        const { customers, revision } = erasures.since(saved?.erasedUpTo ?? 0)
+        if (customers.size) {
+          const removed = [...pipeline.forget(customers).values()].reduce((n, ids) => n + ids.length, 0)
+          log.info({ customers: customers.size, conversations: removed, role }, 'erasures applied to the restored state')
+          checkpointSoon = true
+        }
+        erasedUpTo = heardUpTo = Math.max(heardUpTo, revision)
       }
       const jsm = await jetstreamManager(nc)
       // The checkpoint, not the consumer, says where to resume: the consumer is made afresh at
@@ -245,6 +364,7 @@ export function createRunner(
     },
     async close() {
       stopping = true
+      unlisten?.()
       clearInterval(ticker)
       current?.stop()
       await loop
