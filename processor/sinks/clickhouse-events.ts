@@ -1,5 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { CanonicalEvent } from '../../schemas/events.js'
+import { parseEventTime } from '../core/time.js'
+import { splitByDay } from './partition-split.js'
+
+/** The `events` partition (`toDate(at)`, UTC). */
+const dayOf = (e: StoredEvent) => new Date(parseEventTime(e.event.at)).toISOString().slice(0, 10)
 
 export interface StoredEvent {
   event: CanonicalEvent
@@ -21,13 +26,17 @@ function toRow({ event, streamSeq }: StoredEvent) {
   }
 }
 
-/** Inserts a batch of events in one INSERT; replacing on event_id makes a replayed batch harmless. */
+/**
+ * Inserts a batch of events, one INSERT per at most 90 days of event time; replacing on event_id
+ * makes a replayed batch harmless.
+ */
 export async function insertEvents(client: ClickHouseClient, batch: readonly StoredEvent[]): Promise<void> {
-  if (batch.length === 0) return
-  await client.insert({
-    table: 'events',
-    values: batch.map(toRow),
-    format: 'JSONEachRow',
-    clickhouse_settings: { date_time_input_format: 'best_effort' },
-  })
+  for (const chunk of splitByDay(batch, dayOf)) {
+    await client.insert({
+      table: 'events',
+      values: chunk.map(toRow),
+      format: 'JSONEachRow',
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    })
+  }
 }
