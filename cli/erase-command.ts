@@ -18,6 +18,9 @@ import { eraseFromStream, type StreamErasure } from '../bus/erase.js'
 import { connectBus } from '../bus/connect.js'
 import { startNatsServer } from '../runtime/nats-server.js'
 import { readLocalSecrets } from './secrets.js'
+import { collectReports, openErasureBucket, writeTombstones } from '../processor/shell/erasures.js'
+import { Kvm } from '@nats-io/kv'
+import { OWNERS_BUCKET } from '../processor/shell/leases.js'
 
 export { ErasureError }
 
@@ -119,19 +122,61 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/**
+ * The runners of the partitions a processor holds now (the lease bucket): each reports what it
+ * removed from its live state. Names as processor/processor.ts gives them.
+ */
+export async function liveRunners(nc: NatsConnection, partitions: number): Promise<string[]> {
+  let kv
+  try {
+    kv = await new Kvm(nc).open(OWNERS_BUCKET)
+    await kv.status()
+  } catch {
+    return []
+  }
+  const names: string[] = []
+  for await (const key of await kv.keys()) {
+    const m = /^(.+)\.p(\d+)$/.exec(key)
+    if (!m) continue
+    const live = partitions === 1 ? m[1]! : `${m[1]}-p${m[2]}`
+    names.push(live, `${live}-store`)
+  }
+  return names
+}
+
+export interface LiveErasure {
+  /** Runners that confirmed, and the conversations they removed from their state. */
+  runners: number
+  conversations: number
+  /** Runners holding a lease that did not confirm within the wait. */
+  unconfirmed: number
+}
+
 export interface EraseOptions {
   customer: string
   line: string
   yes?: boolean
   dryRun?: boolean
   json?: boolean
+  /** How long to wait for the running processors' confirmations (default 10 s). */
+  waitMs?: number
+}
+
+function liveText(live: LiveErasure | null): string {
+  if (!live) return ''
+  if (live.runners === 0 && live.unconfirmed === 0) return '; live state: no processor running (each forgets the customer when it starts)'
+  const late = live.unconfirmed ? `, ${live.unconfirmed} did not answer in time and forget the customer when they do` : ''
+  return `; live state: ${live.conversations} conversations removed (${live.runners} runners confirmed${late})`
 }
 
 export async function runErase(opts: EraseOptions, env: Env = loadEnv()): Promise<void> {
   const customer = opts.customer.trim()
+  // An empty line is a customer whose events came without WhatsApp metadata (a helpdesk event
+  // with no line): the ingest keyed them with an empty line.
   const line = opts.line.trim()
   if (!customer) throw new ErasureError('--customer: the customer wa_id (or user id) is empty')
-  if (!line) throw new ErasureError('--line: the line (phone_number_id) is empty')
+  if (line && !/^[\w.-]{1,64}$/.test(line)) throw new ErasureError('--line: a phone_number_id (digits), or "" for a customer sent without a line')
+  const lineText = line ? `on line ${line}` : 'without a line'
   const keys = customerKeys(await resolvePiiKey(env), line, customer)
   const ch = await openStore(env)
   let bus: Bus | null = null
@@ -140,13 +185,13 @@ export async function runErase(opts: EraseOptions, env: Env = loadEnv()): Promis
     const total = sum(before)
     if (opts.dryRun) {
       process.stdout.write(
-        opts.json ? `${JSON.stringify({ dry_run: true, line, total, tables: before })}\n` : `would erase ${total} rows for the customer on line ${line}: ${countsText(before)}\n`,
+        opts.json ? `${JSON.stringify({ dry_run: true, line, total, tables: before })}\n` : `would erase ${total} rows for the customer ${lineText}: ${countsText(before)}\n`,
       )
       return
     }
     if (!opts.yes) {
       if (!process.stdin.isTTY) throw new ErasureError('refusing to erase without confirmation: pass --yes (or --dry-run to count only)')
-      if (!(await confirm(`erase ${total} rows for the customer on line ${line} (${countsText(before)})? [y/N] `))) {
+      if (!(await confirm(`erase ${total} rows for the customer ${lineText} (${countsText(before)})? [y/N] `))) {
         process.stderr.write('nothing erased\n')
         return
       }
@@ -158,16 +203,27 @@ export async function runErase(opts: EraseOptions, env: Env = loadEnv()): Promis
     } catch (err) {
       throw new ErasureError(`cannot reach NATS for the stream's copies (nothing erased): ${(err as Error).message}`)
     }
+    // The tombstone first: from now on no processor writes the customer again, each removes them
+    // from its live state and reports it, and a restart from any checkpoint forgets them again.
+    let live: LiveErasure | null = null
     let stream: StreamErasure | null = null
-    if (bus) stream = await eraseFromStream(bus.nc, await customerStreamSeqs(ch.client, keys), keys)
+    if (bus) {
+      const kv = await openErasureBucket(bus.nc, env.streamReplicas)
+      const runners = await liveRunners(bus.nc, env.partitions)
+      await writeTombstones(kv, keys, runners)
+      const reports = await collectReports(kv, keys, runners, opts.waitMs ?? 10_000)
+      const conversations = [...reports.entries()].filter(([r]) => !r.endsWith('-store')).reduce((n, [, c]) => n + c, 0)
+      live = { runners: reports.size, conversations, unconfirmed: runners.length - reports.size }
+      stream = await eraseFromStream(bus.nc, await customerStreamSeqs(ch.client, keys), keys)
+    }
     const erased = await eraseCustomer(ch.client, keys)
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ line, total: erased.total, tables: erased.counts, stream })}\n`)
+      process.stdout.write(`${JSON.stringify({ line, total: erased.total, tables: erased.counts, stream, live })}\n`)
     } else {
       const streamText = stream
         ? `; stream: ${stream.deleted} messages deleted, ${stream.absent} already gone`
         : '; stream: none reachable (no NATS_URL, no local store)'
-      process.stdout.write(`erased ${erased.total} rows for the customer on line ${line}: ${countsText(erased.counts)}${streamText}\n`)
+      process.stdout.write(`erased ${erased.total} rows for the customer ${lineText}: ${countsText(erased.counts)}${streamText}${liveText(live)}\n`)
     }
   } finally {
     await bus?.close().catch(() => {})
@@ -180,7 +236,7 @@ export function registerErase(program: Command): void {
     .command('erase')
     .description("erase a customer's rows from ClickHouse and messages from the stream (GDPR right to erasure); prints the counts")
     .requiredOption('--customer <wa_id>', "the customer's WhatsApp id (wa_id, or the user id the helpdesk sends)")
-    .requiredOption('--line <id>', 'the line (phone_number_id) the customer wrote to')
+    .requiredOption('--line <id>', 'the line (phone_number_id) the customer wrote to; "" for a customer sent without a line')
     .option('--yes', 'erase without asking')
     .option('--dry-run', 'count the rows, erase nothing')
     .option('--json', 'print the counts as JSON')

@@ -17,6 +17,8 @@ const PII = 'erase-cli-pii-key-0123456789'
 const LINE = '106540352242922'
 const WA_A = '393331234567'
 const WA_B = '393339999999'
+const WA_C = '393337777777'
+const NO_PROCESSOR = '; live state: no processor running (each forgets the customer when it starts)'
 
 interface Run {
   status: number | null
@@ -60,6 +62,8 @@ t.test('deskpulse erase on a single-machine data dir: embedded ClickHouse, local
 
   const keyer = createCustomerKeyer(PII)
   const [a, b] = [keyer(LINE, WA_A), keyer(LINE, WA_B)]
+  // A customer whose events came without WhatsApp metadata is keyed with an empty line.
+  const c = keyer('', WA_C)
   const storeDir = path.join(dataDir, 'nats')
   let server = await startNatsServer({ storeDir, port: natsPort, monitorPort: natsMonitorPort })
   let nc = await connectBus(server.url, 'erase-cli-test')
@@ -67,6 +71,7 @@ t.test('deskpulse erase on a single-machine data dir: embedded ClickHouse, local
   const [seededA, seededB] = await withStore(dataDir, async (client) => [
     await seedCustomer(client, { customer: a, line: LINE, tag: 'a', nc }),
     await seedCustomer(client, { customer: b, line: LINE, tag: 'b', nc }),
+    await seedCustomer(client, { customer: c, line: '', tag: 'c', nc }),
   ])
   await nc.close()
   await server.stop()
@@ -93,7 +98,7 @@ t.test('deskpulse erase on a single-machine data dir: embedded ClickHouse, local
 
   const erased = await deskpulse(['erase', '--customer', `+${WA_A}`, '--line', LINE, '--yes'], env)
   t.equal(erased.status, 0, erased.stderr)
-  t.equal(erased.stdout, `erased 8 rows for the customer on line ${LINE}: events 3, conversations 2, fcr_verdicts 1, escalations 2; stream: 3 messages deleted, 0 already gone\n`)
+  t.equal(erased.stdout, `erased 8 rows for the customer on line ${LINE}: events 3, conversations 2, fcr_verdicts 1, escalations 2; stream: 3 messages deleted, 0 already gone${NO_PROCESSOR}\n`)
   for (const r of [dry, erased]) {
     t.notMatch(r.stdout + r.stderr, WA_A, 'the wa_id is not printed')
     t.notMatch(r.stdout + r.stderr, a, 'nor its hash')
@@ -101,7 +106,12 @@ t.test('deskpulse erase on a single-machine data dir: embedded ClickHouse, local
 
   const again = await deskpulse(['erase', '--customer', WA_A, '--line', LINE, '--yes', '--json'], env)
   t.equal(again.status, 0, again.stderr)
-  t.same(JSON.parse(again.stdout), { line: LINE, total: 0, tables: { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0 }, stream: { deleted: 0, absent: 0, skipped: 0 } })
+  t.same(JSON.parse(again.stdout), { line: LINE, total: 0, tables: { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0 }, stream: { deleted: 0, absent: 0, skipped: 0 }, live: { runners: 0, conversations: 0, unconfirmed: 0 } })
+
+  const lineless = await deskpulse(['erase', '--customer', WA_C, '--line', '', '--yes'], env)
+  t.equal(lineless.status, 0, lineless.stderr)
+  t.equal(lineless.stdout, `erased 8 rows for the customer without a line: events 3, conversations 2, fcr_verdicts 1, escalations 2; stream: 3 messages deleted, 0 already gone${NO_PROCESSOR}\n`, 'a customer sent without a line is erased with --line ""')
+  t.same(await withStore(dataDir, (client) => physicalRows(client, c)), { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0 }, 'no row of the line-less customer is left')
 
   t.same(await withStore(dataDir, (client) => physicalRows(client, a)), { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0 }, 'no row of the customer is left')
   t.same(await withStore(dataDir, (client) => physicalRows(client, b)), beforeB, 'the other customer keeps every row')
