@@ -6,11 +6,11 @@
  * 300 s); a reply before 300 s raises nothing; a reply after the breach resolves it.
  */
 import t from 'tap'
-import { createServer } from 'node:http'
 import { readFileSync, readdirSync } from 'node:fs'
+import { startReceiver, alertmanagerConfig, type Delivered } from '../helpers/alert-receiver.js'
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
-import { parse as parseYaml, stringify as toYaml } from 'yaml'
+import { stringify as toYaml } from 'yaml'
 import { startNats, startClickHouse, startPrometheusFixture, startAlertmanagerFixture, freePort, eventually } from '../helpers/harness.js'
 import { startIngest, bearer } from '../helpers/ingest.js'
 import { textWebhook, postSigned } from '../helpers/webhooks.js'
@@ -22,50 +22,6 @@ const log = createLogger((process.env.TEST_LOG ?? 'silent') as 'silent')
 const LINE = '106540352242922'
 const TEAM = 'billing'
 const root = path.resolve(import.meta.dirname, '../..')
-
-interface Delivered {
-  receivedAt: number
-  status: string
-  labels: Record<string, string>
-  annotations: Record<string, string>
-}
-
-/** Alertmanager webhook receiver: every alert of every notification, with when it arrived. */
-async function startReceiver(t: { teardown(fn: () => unknown): void }) {
-  const delivered: Delivered[] = []
-  const server = createServer((req, res) => {
-    let body = ''
-    req.on('data', (c) => (body += c))
-    req.on('end', () => {
-      const receivedAt = Date.now()
-      const payload = JSON.parse(body) as { alerts: Array<Omit<Delivered, 'receivedAt'>> }
-      for (const a of payload.alerts) delivered.push({ receivedAt, status: a.status, labels: a.labels, annotations: a.annotations })
-      res.end('ok')
-    })
-  })
-  const port = await freePort()
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r))
-  t.teardown(() => new Promise<void>((r) => server.close(() => r())))
-  return { url: `http://127.0.0.1:${port}/alerts`, delivered }
-}
-
-/**
- * The shipped alerting/alertmanager.yml with every receiver pointed at the test's webhook. The
- * per-chat escalation route keeps its own timings (the promise under test); the others wait
- * 1 s instead of tens of seconds so the test does not.
- */
-function alertmanagerConfig(receiverUrl: string): string {
-  const config = parseYaml(readFileSync(path.join(root, 'alerting/alertmanager.yml'), 'utf8')) as Record<string, unknown> & { receivers: Array<{ name: string }>; route: Record<string, unknown> }
-  config.receivers = config.receivers.map((r) => ({ name: r.name, webhook_configs: [{ url: receiverUrl, send_resolved: true }] }))
-  const walk = (route: Record<string, unknown>, isRoot: boolean) => {
-    const escalation = JSON.stringify(route.matchers ?? route.match ?? []).includes('HelpdeskChatEscalation')
-    if (!escalation && (isRoot || route.group_wait !== undefined)) route.group_wait = '1s'
-    if (!escalation && (isRoot || route.group_interval !== undefined)) route.group_interval = '1s'
-    for (const child of (route.routes as Array<Record<string, unknown>> | undefined) ?? []) walk(child, false)
-  }
-  walk(config.route, true)
-  return toYaml(config)
-}
 
 t.test('a five-minute breach reaches the on-call receiver within 5 s; a reply resolves it; an early reply raises nothing', async (t) => {
   t.setTimeout(240_000)
