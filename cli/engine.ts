@@ -12,7 +12,7 @@ import { createTextAnalyser } from '../ingest/text/analyse.js'
 import { startNatsServer } from '../runtime/nats-server.js'
 import { connectBus } from '../bus/connect.js'
 import { ensureStream } from '../bus/stream.js'
-import { openClickHouse } from '../store/clickhouse.js'
+import { openClickHouse, type ClickHouseHandle } from '../store/clickhouse.js'
 import { migrate } from '../store/migrate.js'
 import { applyRetention } from '../store/retention.js'
 import { createIngest } from '../ingest/server.js'
@@ -44,7 +44,8 @@ function requireSecret(value: string | undefined, name: string): string {
   return value
 }
 
-export async function runEngine(env: Env, config: Config, parts: EngineParts, log: Logger): Promise<RunningEngine> {
+/** `given`: parts the caller opened itself (a test that also queries the embedded store). */
+export async function runEngine(env: Env, config: Config, parts: EngineParts, log: Logger, given: { clickhouse?: ClickHouseHandle } = {}): Promise<RunningEngine> {
   const closers: Closable[] = []
   const urls: Record<string, string> = {}
   const closeAll = async () => {
@@ -72,8 +73,8 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
     await ensureStream(nc, { replicas: env.streamReplicas })
 
     if (parts.processor) {
-      const ch = await openClickHouse({ url: env.clickhouseUrl, embeddedPath: path.resolve(env.dataDir, 'clickhouse') })
-      closers.push({ name: 'clickhouse', close: () => ch.close() })
+      const ch = given.clickhouse ?? (await openClickHouse({ url: env.clickhouseUrl, embeddedPath: path.resolve(env.dataDir, 'clickhouse') }))
+      if (!given.clickhouse) closers.push({ name: 'clickhouse', close: () => ch.close() })
       // The store is prepared in the background (retried while ClickHouse is down): the live
       // path must page a breach even when the history store is unreachable at start-up.
       const prepareStore = async () => {

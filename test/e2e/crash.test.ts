@@ -69,7 +69,14 @@ t.test('kill -9 at random moments, restart: the same summary, counters and rows 
   t.ok(a.length > 5, `${a.length} counter series`)
   t.same(b, a, 'the counters are the same')
 
-  // Rows: stop both cleanly, then read each embedded store in turn.
+  // Rows: once each store writer has acknowledged the whole stream (written and checkpointed),
+  // stop both cleanly, then read each embedded store in turn.
+  for (const p of [steady, crashy]) {
+    await eventually(async () => {
+      const writer = await jsm.consumers.info(STREAM, `${p.name}-store`)
+      return writer.num_pending === 0 && writer.num_ack_pending === 0 ? true : undefined
+    }, 600_000, `${p.name}'s store writer to write every event`)
+  }
   await steady.kill('SIGTERM')
   await crashy.kill('SIGTERM')
   const tables: Record<string, string> = {
