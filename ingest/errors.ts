@@ -16,6 +16,16 @@ export const ERRORS = {
   NOT_WHATSAPP: { code: 'DESKPULSE_ERR_NOT_WHATSAPP', status: 400, reason: 'not_whatsapp' },
   INVALID_EVENT: { code: 'DESKPULSE_ERR_INVALID_EVENT', status: 400, reason: 'invalid_event' },
   TOO_LARGE: { code: 'DESKPULSE_ERR_BODY_TOO_LARGE', status: 413, reason: 'too_large' },
+  /** JSON nested deeper than ingest/limits.ts MAX_JSON_DEPTH: refused before parsing. */
+  TOO_DEEP: { code: 'DESKPULSE_ERR_TOO_DEEP', status: 400, reason: 'too_deep' },
+  /** An id or wamid that is too long or holds a control character (CR/LF would split a header). */
+  INVALID_ID: { code: 'DESKPULSE_ERR_INVALID_ID', status: 400, reason: 'invalid_id' },
+  /** A line (phone_number_id) that is too long or not printable: it becomes a metric label. */
+  INVALID_LINE: { code: 'DESKPULSE_ERR_INVALID_LINE', status: 400, reason: 'invalid_line' },
+  /** One canonical event larger than the bus takes in one message: no retry can cure it. */
+  EVENT_TOO_LARGE: { code: 'DESKPULSE_ERR_EVENT_TOO_LARGE', status: 413, reason: 'event_too_large' },
+  /** A helpdesk event dated further in the future than ingest.max_future_skew_seconds. */
+  EVENT_TIME: { code: 'DESKPULSE_ERR_EVENT_TIME', status: 422, reason: 'event_time' },
   UNAVAILABLE: { code: 'DESKPULSE_ERR_BUS_UNAVAILABLE', status: 503, reason: 'bus_unavailable' },
 } as const satisfies Record<string, IngestErrorDef>
 

@@ -14,6 +14,13 @@ export function createIngestMetrics() {
   })
   // Every reason exists from the start at 0: rate() and increase() then count the first rejection too.
   for (const reason of [...Object.values(ERRORS).map((e) => e.reason), 'bad_request', 'internal']) rejected.inc({ reason }, 0)
+  const timestampsClamped = new Counter({
+    name: 'deskpulse_ingest_timestamps_clamped_total',
+    help: 'Webhook item timestamps replaced by the receive time: future (beyond ingest.max_future_skew_seconds) or invalid',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  })
+  for (const reason of ['future', 'invalid']) timestampsClamped.inc({ reason }, 0)
   return {
     registry,
     rejected,
@@ -25,10 +32,17 @@ export function createIngestMetrics() {
     }),
     published: new Counter({
       name: 'deskpulse_ingest_events_published_total',
-      help: 'Canonical events acknowledged by JetStream, by kind (duplicates included)',
+      help: 'Canonical events JetStream acknowledged as new, by kind (duplicates are counted apart)',
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
+    duplicates: new Counter({
+      name: 'deskpulse_ingest_events_duplicate_total',
+      help: 'Canonical events JetStream already held (same event id: a retried request), by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    timestampsClamped,
     publishSeconds: new Histogram({
       name: 'deskpulse_ingest_publish_seconds',
       help: 'Time from publish to JetStream acknowledgement of one event',

@@ -8,3 +8,25 @@ export function createCustomerKeyer(piiKey: string): (line: string | null, id: s
   return (line, id) => createHmac('sha256', piiKey).update(`${line ?? ''}:${id}`).digest('hex')
 }
 export type CustomerKeyer = ReturnType<typeof createCustomerKeyer>
+
+/**
+ * Stands in the `line` place of the customer keyer for message ids. A line is never this: lines
+ * are checked to hold no control character (ingest/limits.ts), so a message key can never equal
+ * a customer key, and both are HMACs under the one DESKPULSE_PII_KEY without a second secret.
+ */
+export const MESSAGE_ID_DOMAIN = '\u0000message-id'
+
+/**
+ * The stored form of a WhatsApp message id (wamid) or of any id that may be one. A wamid is
+ * base64 of the customer's number (`wamid.HBgLMTQxMjU1NTA4Mjk…` holds 14125550829), so it is
+ * never stored: HMAC-SHA256 of `\0message-id:<id>` under the PII key, hex. Deterministic, so the
+ * webhook's status for a wamid and the helpdesk's `message.sent` with the wamid the Cloud API
+ * returned still carry the same `message_id`, and retried items the same event id.
+ *
+ * Derived from the customer keyer rather than the raw key so every caller that can key customers
+ * (the ingest, `deskpulse replay`) keys message ids the same way.
+ */
+export const messageKeyerOf = (keyCustomer: CustomerKeyer) => (id: string): string => keyCustomer(MESSAGE_ID_DOMAIN, id)
+export type MessageKeyer = ReturnType<typeof messageKeyerOf>
+
+export const createMessageKeyer = (piiKey: string): MessageKeyer => messageKeyerOf(createCustomerKeyer(piiKey))

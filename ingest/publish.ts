@@ -26,6 +26,11 @@ const RETRY_PAUSE_MS = [50, 500] as const
 /** A retry is not started with less time than this left in the window. */
 const MIN_ATTEMPT_MS = 100
 
+/** Default max_payload of nats-server (1 MiB), when the server has not told its own. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024
+/** Room left for the headers (Nats-Msg-Id and the protocol line) within max_payload. */
+const HEADER_ROOM = 512
+
 export interface PublishResult {
   published: number
   duplicates: number
@@ -42,12 +47,13 @@ export function partitionKey(e: CanonicalEvent): string {
 
 /**
  * `onPublished` gets each acknowledged event, the seconds from its first publish to the
- * acknowledgement, and the number of publishes it took (1 unless it was retried).
+ * acknowledgement, the number of publishes it took (1 unless it was retried), and whether the
+ * stream already had it (a retried webhook: JetStream's PubAck says `duplicate`).
  */
 export function createPublisher(
   nc: NatsConnection,
   opts: PublisherOptions,
-  onPublished?: (e: CanonicalEvent, seconds: number, attempts: number) => void,
+  onPublished?: (e: CanonicalEvent, seconds: number, attempts: number, duplicate: boolean) => void,
 ) {
   const js: JetStreamClient = jetstream(nc, { timeout: opts.ackTimeoutMs })
   const encoder = new TextEncoder()
@@ -108,13 +114,28 @@ export function createPublisher(
    * knows every agent's status, while an agent's conversations are spread over all partitions
    * (docs/ingest.md "Publishing"). Returns whether the stream already had it.
    */
-  async function publishEvent(e: CanonicalEvent): Promise<boolean> {
+  async function publishEvent(e: CanonicalEvent, data: Uint8Array): Promise<boolean> {
     const started = performance.now()
-    const data = encoder.encode(JSON.stringify(e))
     const copies = partitionsOf(e, opts.partitions)
     const results = await Promise.all(copies.map((p) => publishOne(e, p, copies.length === 1 ? e.id : `${e.id}:p${p}`, data)))
-    onPublished?.(e, (performance.now() - started) / 1000, Math.max(...results.map((r) => r.attempts)))
-    return results.every((r) => r.duplicate)
+    const duplicate = results.every((r) => r.duplicate)
+    onPublished?.(e, (performance.now() - started) / 1000, Math.max(...results.map((r) => r.attempts)), duplicate)
+    return duplicate
+  }
+
+  /**
+   * Serialises every event, and refuses the request (413, nothing published) if one is larger
+   * than the server takes: NATS would refuse that publish, and a retry would be refused again.
+   */
+  function encodeAll(events: readonly CanonicalEvent[], describe: (index: number) => string): Uint8Array[] {
+    const limit = (nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - HEADER_ROOM
+    return events.map((e, i) => {
+      const data = encoder.encode(JSON.stringify(e))
+      if (data.length > limit) {
+        throw ingestError(ERRORS.EVENT_TOO_LARGE, `${describe(i)}: the ${e.kind} event is ${data.length} bytes serialised; the event bus takes at most ${limit}`)
+      }
+      return data
+    })
   }
 
   /**
@@ -122,9 +143,10 @@ export function createPublisher(
    * them; any failure (NATS down, no ack before the deadline) is a coded 503, so the caller never
    * answers 200 for an event that is not stored. Retries are safe: Nats-Msg-Id dedups.
    */
-  async function publishAll(events: readonly CanonicalEvent[]): Promise<PublishResult> {
+  async function publishAll(events: readonly CanonicalEvent[], describe: (index: number) => string = (i) => `event ${i}`): Promise<PublishResult> {
+    const encoded = encodeAll(events, describe)
     if (nc.isClosed()) throw ingestError(ERRORS.UNAVAILABLE, 'the event bus connection is closed')
-    const results = await Promise.allSettled(events.map(publishEvent))
+    const results = await Promise.allSettled(events.map((e, i) => publishEvent(e, encoded[i]!)))
     const failed = results.find((r) => r.status === 'rejected')
     if (failed) {
       throw ingestError(ERRORS.UNAVAILABLE, `the event bus did not acknowledge the events: ${(failed as PromiseRejectedResult).reason?.message ?? 'unknown error'}`)

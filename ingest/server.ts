@@ -8,7 +8,8 @@ import { createIngestMetrics, type IngestMetrics } from './metrics.js'
 import { createPublisher } from './publish.js'
 import { createCustomerKeyer } from './pii.js'
 import { whatsappRoutes } from './routes/whatsapp.js'
-import type { TextAnalyser } from './whatsapp/normalise.js'
+import { DEFAULT_MAX_FUTURE_SKEW_SECONDS, type TextAnalyser } from './whatsapp/normalise.js'
+import { watchLink } from '../bus/connect.js'
 import { healthRoutes } from './routes/health.js'
 import { eventsRoutes } from './routes/events.js'
 import swagger from '@fastify/swagger'
@@ -23,6 +24,11 @@ export interface IngestOptions {
   storeText: boolean
   partitions: number
   ackTimeoutMs?: number
+  /**
+   * How far in the future an event time may be (config `ingest.max_future_skew_seconds`, default
+   * 300): helpdesk events beyond it are refused (422), webhook item times are clamped.
+   */
+  maxFutureSkewSeconds?: number
   /** Sentiment and keyword category of customer texts (schemas/config.ts categories). */
   analyseText?: TextAnalyser
 }
@@ -51,10 +57,12 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   })
-  const publisher = createPublisher(deps.nc, { partitions: opts.partitions, ackTimeoutMs: opts.ackTimeoutMs ?? 5_000 }, (e, s) => {
-    metrics.published.inc({ kind: e.kind })
+  const publisher = createPublisher(deps.nc, { partitions: opts.partitions, ackTimeoutMs: opts.ackTimeoutMs ?? 5_000 }, (e, s, _attempts, duplicate) => {
+    ;(duplicate ? metrics.duplicates : metrics.published).inc({ kind: e.kind })
     metrics.publishSeconds.observe(s)
   })
+  const maxFutureSkewSeconds = opts.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS
+  const link = watchLink(deps.nc)
   const keyCustomer = createCustomerKeyer(opts.piiKey)
 
   app.setErrorHandler((err: FastifyError | IngestError, req, reply) => {
@@ -88,6 +96,9 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
     registry: metrics.registry,
     readiness: async () => {
       if (deps.nc.isClosed()) return 'NATS connection closed'
+      // Between a disconnect and the reconnect, isClosed() is false and requests are only
+      // buffered: the status events say whether the connection is attached to a server.
+      if (!link.up) return 'NATS connection lost, reconnecting'
       try {
         const jsm = await jetstreamManager(deps.nc, { timeout: 2_000 })
         await jsm.streams.info(STREAM)
@@ -104,8 +115,10 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
     },
   })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
-  app.register(eventsRoutes, { apiToken: opts.apiToken, storeText: opts.storeText, keyCustomer, publisher })
+  app.register(eventsRoutes, { apiToken: opts.apiToken, storeText: opts.storeText, keyCustomer, publisher, maxFutureSkewSeconds })
   app.register(whatsappRoutes, {
+    maxFutureSkewSeconds,
+    onTimestampClamped: (reason) => metrics.timestampsClamped.inc({ reason }),
     appSecrets: opts.appSecrets,
     verifyToken: opts.verifyToken,
     storeText: opts.storeText,

@@ -4,12 +4,15 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
-const Id = Type.String({ minLength: 1, maxLength: 200, description: "the caller's idempotency key" })
+/** No control characters in ids and labels: CR/LF would split a header, and they are metric labels. */
+const PRINTABLE = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$'
+const Text = (opts: { minLength?: number; maxLength: number; description?: string }) => Type.String({ ...opts, pattern: PRINTABLE })
+const Id = Text({ minLength: 1, maxLength: 256, description: "the caller's idempotency key (stored keyed, never as sent)" })
 const At = Type.String({ format: 'date-time', description: 'ISO-8601 event time' })
-const Line = Type.String({ minLength: 1, maxLength: 64, description: 'phone_number_id of the line' })
-const Customer = Type.String({ minLength: 1, maxLength: 128, description: 'wa_id, or the business-scoped user_id' })
-const AgentId = Type.String({ minLength: 1, maxLength: 128 })
-const Team = Type.String({ minLength: 1, maxLength: 64 })
+const Line = Type.String({ pattern: '^[\\x21-\\x7e]{1,32}$', description: 'phone_number_id of the line: 1–32 printable ASCII characters' })
+const Customer = Text({ minLength: 1, maxLength: 256, description: 'wa_id, or the business-scoped user_id (stored keyed)' })
+const AgentId = Text({ minLength: 1, maxLength: 128 })
+const Team = Text({ minLength: 1, maxLength: 64 })
 
 const base = <T extends string>(type: T) => ({ id: Id, type: Type.Literal(type), at: At })
 const conversation = <T extends string>(type: T) => ({ ...base(type), line: Line, customer: Customer })
@@ -18,8 +21,8 @@ const open = { additionalProperties: true }
 export const ApiMessageSent = Type.Object(
   {
     ...conversation('message.sent'),
-    message_id: Type.Optional(Type.String({ minLength: 1 })),
-    message_type: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    message_id: Type.Optional(Text({ minLength: 1, maxLength: 256, description: 'the wamid the Cloud API returned (stored keyed)' })),
+    message_type: Type.Optional(Text({ minLength: 1, maxLength: 32 })),
     sender: Type.Object(
       {
         kind: Type.Union([Type.Literal('agent'), Type.Literal('bot'), Type.Literal('automation')]),
@@ -53,7 +56,7 @@ export const ApiConversationResolved = Type.Object(
 )
 
 export const ApiConversationTagged = Type.Object(
-  { ...conversation('conversation.tagged'), category: Type.String({ minLength: 1, maxLength: 64 }) },
+  { ...conversation('conversation.tagged'), category: Text({ minLength: 1, maxLength: 64 }) },
   open,
 )
 

@@ -102,6 +102,13 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** What the ingest accepts (docs/ingest.md "Event time"). */
+    ingest: Type.Object(
+      {
+        max_future_skew_seconds: Seconds(300, 'event times later than now + this: helpdesk events refused (422), webhook item times clamped to the receive time'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** ClickHouse TTLs (store/retention.ts), applied by `deskpulse migrate` and at start-up. */
     retention: Type.Object(
       {

@@ -1,7 +1,7 @@
 /** Helpdesk API events → canonical events (schemas/events.ts). */
 import type { ApiEvent } from '../../schemas/api-events.js'
 import type { CanonicalEvent } from '../../schemas/events.js'
-import type { CustomerKeyer } from '../pii.js'
+import { messageKeyerOf, type CustomerKeyer } from '../pii.js'
 
 export interface HelpdeskNormaliseOptions {
   keyCustomer: CustomerKeyer
@@ -12,11 +12,17 @@ export interface HelpdeskNormaliseOptions {
 /** Fields each type interprets; everything else is kept in `attributes`. */
 const KNOWN = new Set(['id', 'type', 'at', 'line', 'customer', 'message_id', 'message_type', 'sender', 'survey', 'text', 'agent_id', 'team', 'by', 'category', 'score', 'status', 'capacity'])
 
+/**
+ * The event id and `message_id` are keyed like the webhook's wamids (ingest/pii.ts): helpdesks
+ * often use the wamid the Cloud API returned as both, and a wamid holds the customer's number.
+ * The same key makes this `message_id` equal the webhook statuses' for that wamid.
+ */
 export function normaliseApiEvent(e: ApiEvent, opts: HelpdeskNormaliseOptions): CanonicalEvent {
+  const keyMessage = messageKeyerOf(opts.keyCustomer)
   const extra = Object.fromEntries(Object.entries(e).filter(([k]) => !KNOWN.has(k)))
   const envelope = {
     v: 1 as const,
-    id: `api:${e.id}`,
+    id: `api:${keyMessage(e.id)}`,
     at: new Date(e.at).toISOString(),
     received_at: opts.receivedAt,
     source: 'api' as const,
@@ -29,7 +35,7 @@ export function normaliseApiEvent(e: ApiEvent, opts: HelpdeskNormaliseOptions): 
       return {
         ...envelope,
         kind: 'message.out',
-        message_id: e.message_id ?? null,
+        message_id: e.message_id === undefined ? null : keyMessage(e.message_id),
         message_type: e.message_type ?? 'text',
         sender_kind: e.sender.kind,
         agent_id: e.sender.agent_id ?? null,

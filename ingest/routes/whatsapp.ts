@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify'
-import { timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { ERRORS, ingestError } from '../errors.js'
 import { verifySignature } from '../whatsapp/signature.js'
 import { normaliseWebhook, type TextAnalyser } from '../whatsapp/normalise.js'
 import type { CustomerKeyer } from '../pii.js'
 import type { Publisher } from '../publish.js'
+import { assertJsonDepth } from '../limits.js'
 
 /** Meta's maximum webhook body is 3 MB. */
 export const WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024
@@ -16,13 +17,17 @@ export interface WhatsappRouteOptions {
   keyCustomer: CustomerKeyer
   publisher: Publisher
   analyseText?: TextAnalyser
+  maxFutureSkewSeconds: number
+  onTimestampClamped?: (reason: 'future' | 'invalid') => void
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
+/**
+ * Compares HMACs of both values under a key made at start-up: equal-length digests, so the time
+ * taken tells nothing of the token's content or length (a length check first would).
+ */
+const compareKey = randomBytes(32)
+const mac = (s: string) => createHmac('sha256', compareKey).update(s).digest()
+const sameSecret = (given: string, expected: string) => timingSafeEqual(mac(given), mac(expected))
 
 export const whatsappRoutes: FastifyPluginAsync<WhatsappRouteOptions> = async (app, opts) => {
   // The signature covers the raw bytes: keep them as a Buffer, whatever the content type.
@@ -42,12 +47,14 @@ export const whatsappRoutes: FastifyPluginAsync<WhatsappRouteOptions> = async (a
     ) {
       throw ingestError(ERRORS.VERIFY, 'verification failed: hub.mode must be subscribe with the configured hub.verify_token')
     }
-    return reply.type('text/plain; charset=utf-8').send(challenge)
+    // Echoed verbatim as Meta requires: plain text that no browser may sniff into HTML.
+    return reply.type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(challenge)
   })
 
   app.post('/webhooks/whatsapp', { bodyLimit: WEBHOOK_BODY_LIMIT }, async (req, reply) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
     verifySignature(raw, req.headers['x-hub-signature-256'], opts.appSecrets)
+    assertJsonDepth(raw)
     let body: unknown
     try {
       body = JSON.parse(raw.toString('utf8'))
@@ -58,6 +65,8 @@ export const whatsappRoutes: FastifyPluginAsync<WhatsappRouteOptions> = async (a
       keyCustomer: opts.keyCustomer,
       storeText: opts.storeText,
       receivedAt: new Date().toISOString(),
+      maxFutureSkewSeconds: opts.maxFutureSkewSeconds,
+      ...(opts.onTimestampClamped ? { onTimestampClamped: opts.onTimestampClamped } : {}),
       ...(opts.analyseText ? { analyseText: opts.analyseText } : {}),
     })
     const result = await opts.publisher.publishAll(events)

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { ERRORS, ingestError } from '../errors.js'
 
 const PREFIX = 'sha256='
+const HEX_DIGEST = /^[0-9a-fA-F]{64}$/
 
 /**
  * Checks `X-Hub-Signature-256` against HMAC-SHA256 of the raw bytes under each app secret
@@ -14,8 +15,11 @@ export function verifySignature(raw: Buffer, header: string | string[] | undefin
     throw ingestError(ERRORS.SIGNATURE_MISSING, 'missing X-Hub-Signature-256 header')
   }
   if (!header.startsWith(PREFIX)) throw ingestError(ERRORS.SIGNATURE, 'X-Hub-Signature-256 must be sha256=<hex>')
-  const given = Buffer.from(header.slice(PREFIX.length), 'hex')
-  if (given.length !== 32) throw ingestError(ERRORS.SIGNATURE, 'X-Hub-Signature-256 must be sha256=<64 hex digits>')
+  // Exactly 64 hex digits: Buffer.from(…, 'hex') stops at the first non-hex character, so a
+  // digest followed by junk would otherwise pass.
+  const hex = header.slice(PREFIX.length)
+  if (!HEX_DIGEST.test(hex)) throw ingestError(ERRORS.SIGNATURE, 'X-Hub-Signature-256 must be sha256=<64 hex digits>')
+  const given = Buffer.from(hex, 'hex')
   let ok = false
   // Every secret is tried, so timing does not tell which one matched.
   for (const secret of secrets) {

@@ -4,6 +4,9 @@ import { startNats } from '../helpers/harness.js'
 import { startIngest, streamEvents, streamCount, bearer } from '../helpers/ingest.js'
 import { TEST_PII_KEY } from '../helpers/webhooks.js'
 
+/** Stored ids (docs/ingest.md "Privacy"): HMAC-SHA256 of `\0message-id:<id>` under the PII key. */
+const mid = (id: string) => createHmac('sha256', TEST_PII_KEY).update(`\u0000message-id:${id}`).digest('hex')
+
 const LINE = '106540352242922'
 const CUSTOMER = '393331234567'
 const at = '2026-11-24T10:00:05.120Z'
@@ -41,17 +44,17 @@ t.test('/v1/events', async (t) => {
     const stored = await streamEvents(nats.nc)
     const byId = Object.fromEntries(stored.map((s) => [s.msgId, s.event]))
     const customer = createHmac('sha256', TEST_PII_KEY).update(`${LINE}:${CUSTOMER}`).digest('hex')
-    t.match(byId['api:e1'], { kind: 'message.out', sender_kind: 'agent', agent_id: 'a-7', message_id: 'wamid.HBgM1', customer, line: LINE, at, source: 'api' })
-    t.match(byId['api:e2'], { kind: 'message.out', sender_kind: 'automation', survey: true, agent_id: null })
-    t.match(byId['api:e3'], { kind: 'conversation.assigned', agent_id: 'a-7', team: 'billing' })
-    t.match(byId['api:e4'], { kind: 'conversation.resolved', by_kind: 'agent', agent_id: 'a-7' })
-    t.match(byId['api:e5'], { kind: 'conversation.tagged', category: 'billing' })
-    t.match(byId['api:e6'], { kind: 'bot.handoff', team: 'support' })
-    t.match(byId['api:e7'], { kind: 'csat.response', score: 4 })
+    t.match(byId[`api:${mid('e1')}`], { kind: 'message.out', sender_kind: 'agent', agent_id: 'a-7', message_id: mid('wamid.HBgM1'), customer, line: LINE, at, source: 'api' })
+    t.match(byId[`api:${mid('e2')}`], { kind: 'message.out', sender_kind: 'automation', survey: true, agent_id: null })
+    t.match(byId[`api:${mid('e3')}`], { kind: 'conversation.assigned', agent_id: 'a-7', team: 'billing' })
+    t.match(byId[`api:${mid('e4')}`], { kind: 'conversation.resolved', by_kind: 'agent', agent_id: 'a-7' })
+    t.match(byId[`api:${mid('e5')}`], { kind: 'conversation.tagged', category: 'billing' })
+    t.match(byId[`api:${mid('e6')}`], { kind: 'bot.handoff', team: 'support' })
+    t.match(byId[`api:${mid('e7')}`], { kind: 'csat.response', score: 4 })
     // agent.status goes to every partition (4 here), the same event in each (ingest/publish.ts).
     const status = stored.filter((s) => s.event.kind === 'agent.status')
-    t.same(status.map((s) => [s.msgId, s.subject]).sort(), [0, 1, 2, 3].map((p) => [`api:e8:p${p}`, `deskpulse.ev.${p}.agent.status`]), 'agent.status: one copy per partition')
-    for (const s of status) t.match(s.event, { id: 'api:e8', kind: 'agent.status', status: 'online', capacity: 3, line: null, customer: null })
+    t.same(status.map((s) => [s.msgId, s.subject]).sort(), [0, 1, 2, 3].map((p) => [`api:${mid('e8')}:p${p}`, `deskpulse.ev.${p}.agent.status`]), 'agent.status: one copy per partition')
+    for (const s of status) t.match(s.event, { id: `api:${mid('e8')}`, kind: 'agent.status', status: 'online', capacity: 3, line: null, customer: null })
     t.notOk(JSON.stringify(stored).includes(CUSTOMER), 'no raw number stored')
   })
 
@@ -60,7 +63,7 @@ t.test('/v1/events', async (t) => {
     t.same(await (await post(ev)).json(), { accepted: 1, duplicates: 0 })
     t.same(await (await post(ev)).json(), { accepted: 1, duplicates: 1 })
     const last = (await streamEvents(nats.nc)).at(-1)!
-    t.match(last.event, { id: 'api:single-1', attributes: { crm_ticket: 'T-991' } })
+    t.match(last.event, { id: `api:${mid('single-1')}`, attributes: { crm_ticket: 'T-991' } })
   })
 
   await t.test('a bad event rejects the whole request, naming the event index and field', async (t) => {

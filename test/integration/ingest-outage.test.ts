@@ -2,7 +2,11 @@ import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startNats, eventually } from '../helpers/harness.js'
 import { startIngest, streamEvents } from '../helpers/ingest.js'
-import { postSigned, textWebhook } from '../helpers/webhooks.js'
+import { postSigned, textWebhook, TEST_PII_KEY } from '../helpers/webhooks.js'
+import { createMessageKeyer } from '../../ingest/pii.js'
+
+/** Wamids are stored keyed (docs/ingest.md "Privacy"). */
+const keyMessage = createMessageKeyer(TEST_PII_KEY)
 
 t.test('NATS stopped mid-test: 503 while down, recovery after, every 200 stored', async (t) => {
   const nats = await startNats(t)
@@ -46,6 +50,6 @@ t.test('NATS stopped mid-test: 503 while down, recovery after, every 200 stored'
 
   const stored = new Set((await streamEvents(nats.nc)).map((e) => e.msgId))
   const acknowledged = ['wamid.BEFORE', 'wamid.DURING', ...[...answers].filter(([, s]) => s === 200).map(([id]) => id)]
-  const missing = acknowledged.filter((id) => !stored.has(`wa:in:${id}`))
+  const missing = acknowledged.filter((id) => !stored.has(`wa:in:${keyMessage(id)}`))
   t.same(missing, [], 'every event answered 200 is in the stream')
 })

@@ -2,7 +2,11 @@ import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startNats } from '../helpers/harness.js'
 import { startIngest, streamEvents } from '../helpers/ingest.js'
-import { postSigned, textWebhook } from '../helpers/webhooks.js'
+import { postSigned, textWebhook, TEST_PII_KEY } from '../helpers/webhooks.js'
+import { createMessageKeyer } from '../../ingest/pii.js'
+
+/** Wamids are stored keyed (docs/ingest.md "Privacy"). */
+const keyMessage = createMessageKeyer(TEST_PII_KEY)
 
 t.test('graceful shutdown: stops accepting, finishes in-flight requests, then closes', async (t) => {
   const nats = await startNats(t)
@@ -29,7 +33,7 @@ t.test('graceful shutdown: stops accepting, finishes in-flight requests, then cl
   t.same(await Promise.all(inFlight), ids.map(() => 200), 'every in-flight request completed with 200')
   await closing
   const stored = new Set((await streamEvents(nats.nc)).map((e) => e.msgId))
-  t.same(ids.filter((id) => !stored.has(`wa:in:${id}`)), [], 'and its event is in the stream')
-  t.notOk(stored.has('wa:in:wamid.LATE'))
+  t.same(ids.filter((id) => !stored.has(`wa:in:${keyMessage(id)}`)), [], 'and its event is in the stream')
+  t.notOk(stored.has(`wa:in:${keyMessage('wamid.LATE')}`))
   await t.rejects(fetch(`${url}/healthz`), 'no longer listening')
 })

@@ -3,6 +3,10 @@ import { startNats } from '../helpers/harness.js'
 import { startIngest, streamEvents, streamCount, logCapture } from '../helpers/ingest.js'
 import { postSigned, textWebhook, TEST_SECRET, TEST_VERIFY_TOKEN, TEST_PII_KEY, TEST_API_TOKEN } from '../helpers/webhooks.js'
 import { signBody } from '../../ingest/whatsapp/signature.js'
+import { createHmac } from 'node:crypto'
+
+/** Stored wamids (docs/ingest.md "Privacy"): HMAC-SHA256 of `\0message-id:<wamid>` under the PII key. */
+const mid = (id: string) => createHmac('sha256', TEST_PII_KEY).update(`\u0000message-id:${id}`).digest('hex')
 
 t.test('webhook route', async (t) => {
   const nats = await startNats(t)
@@ -15,6 +19,11 @@ t.test('webhook route', async (t) => {
     t.equal(ok.status, 200)
     t.match(ok.headers.get('content-type'), /^text\/plain/)
     t.equal(await ok.text(), '1158201444', 'the raw challenge')
+    t.equal(ok.headers.get('x-content-type-options'), 'nosniff', 'the echo is never sniffed into HTML')
+    t.equal(ok.headers.get('content-type'), 'text/plain; charset=utf-8')
+    for (const token of [TEST_VERIFY_TOKEN.slice(0, -1), `${TEST_VERIFY_TOKEN}x`, '', TEST_VERIFY_TOKEN.toUpperCase()]) {
+      t.equal((await q({ 'hub.mode': 'subscribe', 'hub.verify_token': token, 'hub.challenge': '1' })).status, 403, `token ${JSON.stringify(token)} (length ${token.length})`)
+    }
     t.equal((await q({ 'hub.mode': 'subscribe', 'hub.verify_token': 'wrong', 'hub.challenge': '1' })).status, 403)
     t.equal((await q({ 'hub.mode': 'unsubscribe', 'hub.verify_token': TEST_VERIFY_TOKEN, 'hub.challenge': '1' })).status, 403)
     t.equal((await q({})).status, 403)
@@ -28,10 +37,16 @@ t.test('webhook route', async (t) => {
     t.match(await missing.json(), { error: 'DESKPULSE_ERR_SIGNATURE_MISSING' })
     t.equal((await postSigned(url, body, 'not-the-secret')).status, 401, 'wrong secret')
     t.equal((await postSigned(url, body, TEST_SECRET, { 'x-hub-signature-256': 'sha256=00' })).status, 401, 'short digest')
+    // Buffer.from(hex) stops at the first non-hex character: these carried the right digest.
+    for (const junk of ['junk', '00', 'g', '=', ',sha256=00']) {
+      const res = await postSigned(url, body, TEST_SECRET, { 'x-hub-signature-256': signBody(body, TEST_SECRET) + junk })
+      t.equal(res.status, 401, `the right digest followed by ${JSON.stringify(junk)}`)
+    }
     t.equal((await postSigned(url, body, TEST_SECRET, { 'x-hub-signature-256': signBody(body, TEST_SECRET).replace('sha256=', 'sha1=') })).status, 401, 'wrong scheme')
     const tampered = body.replace('wamid.UNSIGNED', 'wamid.UNSIGNEE')
     t.equal((await postSigned(url, tampered, TEST_SECRET, { 'x-hub-signature-256': signBody(body, TEST_SECRET) })).status, 401, 'body changed after signing')
     t.equal(await streamCount(nats.nc), before)
+    t.equal((await postSigned(url, body, TEST_SECRET, { 'x-hub-signature-256': signBody(body, TEST_SECRET).toUpperCase().replace('SHA256=', 'sha256=') })).status, 200, 'upper-case hex is still hex')
   })
 
   await t.test('any of the configured secrets is accepted during a rotation', async (t) => {
@@ -70,9 +85,9 @@ t.test('webhook route', async (t) => {
     t.same(await res.json(), { accepted: 12, duplicates: 0 }, '3+1+2 messages and 3×2 statuses')
     const ids = (await streamEvents(nats.nc, after)).map((e) => e.msgId).sort()
     t.same(ids, [
-      'wa:in:wamid.B-L1-0', 'wa:in:wamid.B-L1-1', 'wa:in:wamid.B-L1-2', 'wa:in:wamid.B-L2-0', 'wa:in:wamid.B-L3-0', 'wa:in:wamid.B-L3-1',
-      'wa:st:wamid.OUT-L1:delivered', 'wa:st:wamid.OUT-L1:read', 'wa:st:wamid.OUT-L2:delivered', 'wa:st:wamid.OUT-L2:read', 'wa:st:wamid.OUT-L3:delivered', 'wa:st:wamid.OUT-L3:read',
-    ])
+      `wa:in:${mid('wamid.B-L1-0')}`, `wa:in:${mid('wamid.B-L1-1')}`, `wa:in:${mid('wamid.B-L1-2')}`, `wa:in:${mid('wamid.B-L2-0')}`, `wa:in:${mid('wamid.B-L3-0')}`, `wa:in:${mid('wamid.B-L3-1')}`,
+      `wa:st:${mid('wamid.OUT-L1')}:delivered`, `wa:st:${mid('wamid.OUT-L1')}:read`, `wa:st:${mid('wamid.OUT-L2')}:delivered`, `wa:st:${mid('wamid.OUT-L2')}:read`, `wa:st:${mid('wamid.OUT-L3')}:delivered`, `wa:st:${mid('wamid.OUT-L3')}:read`,
+    ].sort())
   })
 
   await t.test('the same POST twice is one event in the stream', async (t) => {
@@ -107,6 +122,10 @@ t.test('webhook route', async (t) => {
     t.match(text, /deskpulse_ingest_rejected_total\{reason="signature_missing"\} 1\b/)
     t.match(text, /deskpulse_ingest_rejected_total\{reason="not_whatsapp"\} 1\b/)
     t.match(text, /deskpulse_ingest_events_published_total\{kind="message.status"\} 6\b/)
+    // New message.in events: upper-case digest, rotated secret, escaped, 6 in the batch, the
+    // twice-posted one once, the near-limit body: 11; the second post of TWICE is a duplicate.
+    t.match(text, /deskpulse_ingest_events_published_total\{kind="message.in"\} 11\b/)
+    t.match(text, /deskpulse_ingest_events_duplicate_total\{kind="message.in"\} 1\b/)
     t.match(text, /deskpulse_ingest_publish_seconds_count [1-9]/)
   })
 

@@ -26,7 +26,9 @@ t.test('a signed webhook travels ingest → JetStream → processor → ClickHou
   t.equal((await jsm.streams.info(STREAM)).state.messages, 1, 'one event in the DESKPULSE stream')
   const stored = await jsm.streams.getMessage(STREAM, { seq: 1 })
   if (!stored) throw new Error('stream message 1 is missing')
-  t.equal(stored.header.get('Nats-Msg-Id'), `wa:in:${wamid}`)
+  // The wamid is stored keyed (docs/ingest.md "Privacy"): HMAC of `\0message-id:<wamid>`.
+  const storedId = `wa:in:${createHmac('sha256', TEST_PII_KEY).update(`\u0000message-id:${wamid}`).digest('hex')}`
+  t.equal(stored.header.get('Nats-Msg-Id'), storedId)
   const event = stored.json<Record<string, unknown>>()
   const expectedCustomer = createHmac('sha256', TEST_PII_KEY).update('106540352242922:393331234567').digest('hex')
   t.match(event, { kind: 'message.in', line: '106540352242922', customer: expectedCustomer, at: '2025-11-24T16:00:00.000Z' })
@@ -53,7 +55,7 @@ t.test('a signed webhook travels ingest → JetStream → processor → ClickHou
     return rows.length > 0 ? rows : undefined
   }, 15_000, 'a row in ClickHouse')
   t.same(rows, [
-    { event_id: `wa:in:${wamid}`, kind: 'message.in', line: '106540352242922', customer: expectedCustomer, at: '2025-11-24 16:00:00.000' },
+    { event_id: storedId, kind: 'message.in', line: '106540352242922', customer: expectedCustomer, at: '2025-11-24 16:00:00.000' },
   ])
 
   const metrics = await eventually(async () => {

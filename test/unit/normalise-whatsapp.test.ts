@@ -9,6 +9,8 @@ import { fixture, loadFixtures, expectedKinds } from '../helpers/fixtures.js'
 
 const KEY = 'unit-pii-key-0123456789'
 const hash = (line: string, id: string) => createHmac('sha256', KEY).update(`${line}:${id}`).digest('hex')
+/** The stored form of a wamid (docs/ingest.md "Privacy"): HMAC of `\0message-id:<wamid>`. */
+const mid = (wamid: string) => createHmac('sha256', KEY).update(`\u0000message-id:${wamid}`).digest('hex')
 const RECEIVED = '2026-11-25T12:00:00.000Z'
 const norm = (body: unknown, storeText = false) =>
   normaliseWebhook(body, { keyCustomer: createCustomerKeyer(KEY), storeText, receivedAt: RECEIVED })
@@ -54,7 +56,8 @@ t.test('interactive and template replies carry their reply id', async (t) => {
 t.test('statuses: failed with error codes, pricing category, lower-cased status ids', async (t) => {
   t.match(norm(fixture('david-lev_pywa_message_status-failed.json'))[0], {
     kind: 'message.status',
-    id: 'wa:st:wamid.xyzxyz:failed',
+    id: `wa:st:${mid('wamid.xyzxyz')}:failed`,
+    message_id: mid('wamid.xyzxyz'),
     status: 'failed',
     errors: [{ code: 130472 }],
   })
@@ -74,7 +77,7 @@ t.test('customer identity: from/wa_id first, the business-scoped user_id when th
 t.test('business-app echoes are outbound messages of sender kind app, keyed by the recipient', async (t) => {
   t.match(norm(fixture('david-lev_pywa_outgoing_message-text.json'))[0], {
     kind: 'message.out',
-    id: 'wa:echo:<WHATSAPP_MESSAGE_ID>',
+    id: `wa:echo:${mid('<WHATSAPP_MESSAGE_ID>')}`,
     sender_kind: 'app',
     line: '1122334455667',
     customer: hash('1122334455667', '<WHATSAPP_USER_PHONE_NUMBER>'),
@@ -102,4 +105,44 @@ t.test('payloads that are not whatsapp_business_account are refused with the rea
   t.throws(() => norm({ object: 'whatsapp_business_account' }), { message: /entry must be an array/ })
   t.throws(() => norm({ object: 'whatsapp_business_account', entry: [{ changes: [{ field: 'messages' }] }] }), { message: /entry\[0\]\.changes\[0\]/ })
   t.throws(() => norm([1, 2]), { message: /JSON object/ })
+})
+
+t.test('item timestamps: in the future beyond the skew or not a time → the receive time, counted', async (t) => {
+  const clamped: string[] = []
+  const body = (ts: unknown) => ({
+    object: 'whatsapp_business_account',
+    entry: [{ id: 'W', changes: [{ field: 'messages', value: { metadata: { phone_number_id: '1' }, messages: [{ from: '391', id: 'wamid.T', timestamp: ts, type: 'text', text: { body: 'x' } }] } }] }],
+  })
+  const at = (ts: unknown) =>
+    normaliseWebhook(body(ts), { keyCustomer: createCustomerKeyer(KEY), storeText: false, receivedAt: RECEIVED, onTimestampClamped: (r) => clamped.push(r) })[0]!.at
+  const received = Date.parse(RECEIVED) / 1000
+  t.equal(at(String(received + 300)), new Date((received + 300) * 1000).toISOString(), 'exactly the skew (300 s) is kept')
+  t.equal(at(String(received + 301)), RECEIVED, 'one second more is clamped')
+  t.equal(at('99999999999'), RECEIVED, 'year 5138 is clamped')
+  t.equal(at('abc'), RECEIVED, 'not a number')
+  t.equal(at(-5), RECEIVED, 'negative')
+  t.equal(at(undefined), RECEIVED, 'missing: the receive time, not counted')
+  t.equal(at('1764000000'), '2025-11-24T16:00:00.000Z', 'a past time is kept')
+  t.same(clamped, ['future', 'future', 'invalid', 'invalid'])
+})
+
+t.test('no field of any fixture event holds a wamid, a display number or a customer number', async (t) => {
+  const wamid = 'wamid.HBgLMTQxMjU1NTA4MjkVAgASGBQzQUNCNjk5RDUwNUZGMUZEM0VBRAA='
+  const body = {
+    object: 'whatsapp_business_account',
+    entry: [{ id: 'W', changes: [{ field: 'messages', value: {
+      metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+      contacts: [{ wa_id: '14125550829' }],
+      messages: [{ from: '14125550829', id: wamid, context: { id: wamid }, timestamp: '1764000000', type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'call-14125550829', title: 'x' } }, errors: [{ code: 1, title: 'number 14125550829 failed' }] }],
+      statuses: [{ id: wamid, status: 'read', recipient_id: '14125550829', timestamp: '1764000001' }],
+    } }] }],
+  }
+  const text = JSON.stringify(norm(body))
+  for (const s of [wamid, '14125550829', '15550783881', 'MTQxMjU1NTA4Mj']) t.notOk(text.includes(s), `no ${s}`)
+  const [msg, status] = norm(body) as unknown as [Record<string, unknown>, Record<string, unknown>]
+  t.equal(msg.message_id, mid(wamid))
+  t.equal(msg.context_id, mid(wamid))
+  t.equal(msg.reply_id, mid('call-14125550829'), 'a reply id with a long digit run is keyed')
+  t.equal(status.message_id, msg.message_id, 'the status still matches its message')
+  t.match(msg.errors, [{ code: 1, title: 'number # failed' }])
 })
