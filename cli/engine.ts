@@ -84,7 +84,7 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
         if (ttls.some((r) => r.changed)) log.info({ retention: Object.fromEntries(ttls.map((r) => [r.table, r.ttl])) }, 'ClickHouse retention TTLs set')
       }
       const processor = createProcessor(
-        { host: env.host, port: env.processorPort, config, replicas: env.streamReplicas, partitions: env.partitions, alertmanagerUrl: env.alertmanagerUrl, wallboardToken: env.wallboardToken, prepareStore },
+        { host: env.host, port: env.processorPort, config, replicas: env.streamReplicas, partitions: env.partitions, alertmanagerUrl: env.alertmanagerUrl, wallboardToken: env.wallboardToken, prepareStore, maxFutureSkewSeconds: config.ingest.max_future_skew_seconds },
         { nc, clickhouse: ch.client, log },
       )
       closers.push({ name: 'processor', close: () => processor.close() })
@@ -105,6 +105,7 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
           storeText: env.storeText,
           partitions: env.partitions,
           analyseText: createTextAnalyser(config),
+          maxFutureSkewSeconds: config.ingest.max_future_skew_seconds,
         },
         { nc, log },
       )
