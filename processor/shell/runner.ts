@@ -60,6 +60,15 @@ interface Pending extends StoredEvent {
   msg: JsMsg
 }
 
+/** Stands for an unreadable message in the batch (kept for its position). */
+const SKIPPED = { id: '', kind: 'skipped' } as unknown as CanonicalEvent
+
+/** The least a stream message must be for the core to take it (only the ingest publishes). */
+const readable = (e: unknown): e is CanonicalEvent => {
+  const o = e as Partial<CanonicalEvent> | null
+  return typeof o === 'object' && o !== null && typeof o.id === 'string' && typeof o.kind === 'string' && typeof o.at === 'string' && typeof o.received_at === 'string'
+}
+
 export interface RunnerHooks {
   /** A live runner's effects (metrics, Alertmanager, live feed). */
   onEffects?: (effects: Effect[], pipeline: KpiPipeline) => void
@@ -154,11 +163,20 @@ export function createRunner(
   function take(batch: Pending[]): Pending[] {
     const taken: Pending[] = []
     for (const p of batch) {
+      if (p.event === SKIPPED) continue
       if (erasures?.erased(p.event.customer, parseEventTime(p.event.received_at))) {
         if (role === 'live') metrics.refused.inc({ reason: 'erased' })
         continue
       }
-      if (!pipeline.push(p.event)) {
+      let pushed: boolean
+      try {
+        pushed = pipeline.push(p.event)
+      } catch (err) {
+        // A malformed event must not stop the partition.
+        log.error({ seq: p.streamSeq, err: { message: (err as Error).message } }, 'event the core could not take skipped')
+        continue
+      }
+      if (!pushed) {
         if (role === 'live') metrics.refused.inc({ reason: 'future' })
         continue
       }
@@ -193,8 +211,8 @@ export function createRunner(
         caughtUp = lastApplied.info.pending === 0
         if (role === 'live') {
           let oldest = Infinity
-          for (const p of batch) oldest = Math.min(oldest, Date.parse(p.event.received_at))
-          metrics.lag.set(caughtUp ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
+          for (const p of taken) oldest = Math.min(oldest, Date.parse(p.event.received_at))
+          metrics.lag.set(caughtUp || !taken.length ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
         }
       }
       const gone = toForget.size ? forget() : null
@@ -214,7 +232,7 @@ export function createRunner(
         if (batchSize(rows) && !(await retry('rows', () => insertRows(clickhouse!, rows, tokenOf(rows))))) return
       }
       doneSeq = appliedSeq
-      if (batch.length) lastReceivedAt = Date.parse(batch[batch.length - 1]!.event.received_at)
+      if (taken.length) lastReceivedAt = Date.parse(taken[taken.length - 1]!.event.received_at)
       if (force || checkpointSoon || Date.now() - lastCheckpointAt >= opts.checkpointIntervalMs) await checkpoint()
     })
     return chain
@@ -274,15 +292,16 @@ export function createRunner(
           // Already read (a redelivery after a long stall): the state has it.
           if (msg.seq <= receivedSeq) continue
           receivedSeq = msg.seq
-          let event: CanonicalEvent
+          let event: unknown
           try {
-            event = JSON.parse(decoder.decode(msg.data)) as CanonicalEvent
+            event = JSON.parse(decoder.decode(msg.data))
           } catch {
-            // Only the ingest publishes here: an unreadable message is logged and passed over.
-            log.error({ seq: msg.seq, subject: msg.subject }, 'unreadable event skipped')
-            continue
+            event = null
           }
-          incoming.push({ event, streamSeq: msg.seq, msg })
+          // Only the ingest publishes here: an unreadable message is logged and passed over, but
+          // still moves the position, so that it is acknowledged with the next checkpoint.
+          if (!readable(event)) log.error({ seq: msg.seq, subject: msg.subject }, 'unreadable event skipped')
+          incoming.push({ event: readable(event) ? event : SKIPPED, streamSeq: msg.seq, msg })
           // Bounded memory while a sink is down: wait for the write before reading more.
           if (incoming.length >= opts.batchSize) await flush()
           if (stopping) break

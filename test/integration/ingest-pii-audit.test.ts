@@ -7,7 +7,10 @@
 import t from 'tap'
 import { createHmac } from 'node:crypto'
 import { jetstream, jetstreamManager } from '@nats-io/jetstream'
-import { startNats } from '../helpers/harness.js'
+import { startNats, startClickHouse, freePort, eventually } from '../helpers/harness.js'
+import { createProcessor } from '../../processor/processor.js'
+import { createLogger } from '../../cli/logger.js'
+import { parseConfig } from '../../schemas/config.js'
 import { startIngest, bearer } from '../helpers/ingest.js'
 import { postSigned, TEST_PII_KEY } from '../helpers/webhooks.js'
 import { loadFixtures } from '../helpers/fixtures.js'
@@ -31,7 +34,7 @@ const MATCH_WAMID = 'wamid.HBgLMTQxMjU1NTA4MjkVAgASGBQzQUNCNjk5RDUwNUZGMUZEM0VBR
 /** Not in any fixture: published raw as a canary, to prove the search sees stored bytes. */
 const CANARY = '19998887766'
 
-t.test('no phone number in any form in the NATS stream or its files', async (t) => {
+t.test('no phone number in any form in the NATS stream, its files, or any ClickHouse table', async (t) => {
   t.ok(numbers.length >= 15, `the fixtures hold ${numbers.length} numbers`)
   t.ok(numbers.includes('14125550829'), 'the number inside wamid.HBgLMTQx… is found by decoding it')
   t.ok(metaIds.length >= 20, `the fixtures hold ${metaIds.length} wamids / call ids`)
@@ -99,7 +102,25 @@ t.test('no phone number in any form in the NATS stream or its files', async (t) 
   t.ok(statusForMatch, "the webhook status of wamid.HBgLMTQx… is in the stream under the wamid's key")
   t.match(sentForMatch, { kind: 'message.out', message_id: mid(MATCH_WAMID) }, 'the helpdesk message.sent with that wamid has the same message_id')
 
-  // The files on disk, after the server has written and closed them.
+  // The processor writes all of it to ClickHouse (and its checkpoints to the NATS store).
+  const ch = await startClickHouse(t)
+  const processor = createProcessor({ host: '127.0.0.1', port: await freePort(), config: parseConfig({ processing: { checkpoint_seconds: 1 } }), partitions: 4, runner: { flushIntervalMs: 200 } }, { nc: nats.nc, clickhouse: ch.client, log: createLogger('silent') })
+  await processor.start()
+  for (let p = 0; p < 4; p++) {
+    await eventually(async () => {
+      const writer = await jsm.consumers.info(STREAM, `processor-p${p}-store`)
+      return writer.num_pending === 0 && writer.num_ack_pending === 0 ? true : undefined
+    }, 30_000, `partition ${p} written and acknowledged`)
+  }
+  await processor.close()
+  const tables = (await (await ch.client.query({ query: 'SELECT name FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' })).json<{ name: string }>()).map((r) => r.name)
+  const dumps: Record<string, string> = {}
+  for (const table of tables) dumps[table] = await (await ch.client.query({ query: `SELECT * FROM ${table}`, format: 'JSONEachRow' })).text()
+  t.ok(dumps.events!.includes(mid(MATCH_WAMID)), 'the events table holds the hashed wamid: the dump sees stored rows')
+  t.ok((dumps.conversations ?? '').length > 0, 'conversation rows were written')
+  for (const table of tables) t.same(findAny(dumps[table]!, needles), [], `nothing in ClickHouse table ${table} (${dumps[table]!.split('\n').length - 1} rows)`)
+
+  // The files on disk (the stream, checkpoints, leases, tombstones), after the server has written and closed them.
   await nats.nc.close()
   await nats.server.stop()
   const files = filesUnder(nats.storeDir)
