@@ -4,6 +4,7 @@
  */
 import t from 'tap'
 import { Kvm } from '@nats-io/kv'
+import { jetstreamManager } from '@nats-io/jetstream'
 import { createLeases, OWNERS_BUCKET } from '../../processor/shell/leases.js'
 import { createProcessor } from '../../processor/processor.js'
 import { createLogger } from '../../cli/logger.js'
@@ -116,4 +117,28 @@ t.test('a standby processor (no partition free) is ready, reports zero partition
   await eventually(async () => ((await gauge(standby.base)) === 1 ? true : undefined), 10_000, 'the standby to take the partition')
   t.same(standby.p.partitions, [0])
   await standby.p.close()
+})
+
+t.test('lease rounds leave no NATS consumer behind: the bucket’s consumer count stays constant', async (t) => {
+  const nats = await startNats(t)
+  const a = instance(nats.nc, 'a', { leaseMs: 1_200 })
+  const b = instance(nats.nc, 'b', { leaseMs: 1_200 })
+  await a.leases.start()
+  await b.leases.start()
+  const jsm = await jetstreamManager(nats.nc)
+  const consumers = async () => (await jsm.streams.info(`KV_${OWNERS_BUCKET}`)).state.consumer_count
+  await eventually(async () => (a.running.size === 2 && b.running.size === 2 ? true : undefined), 10_000, 'two each')
+  const before = await consumers()
+  // 20 lease rounds of each instance (one every lease/6 = 200 ms): before the fix, one consumer each.
+  const rounds = 20
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 200))
+  const after = await consumers()
+  t.comment(`consumers on KV_${OWNERS_BUCKET}: ${before} before, ${after} after ${rounds} rounds of two instances`)
+  t.equal(after, before, 'no consumer created per round is left behind')
+  t.equal(after, 0, 'the lease logic keeps no consumer at all')
+  // A partition given back is claimable at once: its key is gone, not a delete marker.
+  await b.leases.close()
+  await eventually(async () => (a.running.size === 4 ? true : undefined), 10_000, 'a to own every partition')
+  t.equal(await consumers(), 0, 'still none after a hand-over')
+  await a.leases.close()
 })
