@@ -16,6 +16,7 @@ import { createLeases, type Leases } from './shell/leases.js'
 import { createEngine } from './core/engine.js'
 import { summariseMany } from './core/summary.js'
 import { STREAM, SUBJECT_ROOT } from '../bus/stream.js'
+import { trackConnection } from '../bus/connection-state.js'
 import { partitionFilter } from '../bus/subjects.js'
 import type { Config } from '../schemas/config.js'
 
@@ -231,6 +232,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     },
   })
 
+  const connection = trackConnection(deps.nc)
   const http = createProcessorHttp(
     {
       host: opts.host,
@@ -244,6 +246,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       // A standby (no partition owned) is ready: it takes partitions over when an owner dies.
       readiness: async () => {
         if (deps.nc.isClosed()) return 'NATS connection closed'
+        if (!connection.connected) return 'NATS reconnecting'
         for (const runner of runners.values()) if (runner.lastWriteError) return `ClickHouse writes failing: ${runner.lastWriteError}`
         return null
       },
@@ -295,6 +298,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       await http.close()
       await leases?.close()
       await alerts?.close()
+      connection.close()
     },
   }
 }
