@@ -3,7 +3,7 @@
  * `nc.isClosed()` stays false for the whole of an outage (connectBus reconnects forever), so a
  * readiness check that asks only that answers "ready" while every publish and fetch fails.
  */
-import type { NatsConnection } from '@nats-io/transport-node'
+import type { NatsConnection, QueuedIterator, Status } from '@nats-io/transport-node'
 
 export interface ConnectionState {
   /** False from a `disconnect` (or `reconnecting`) until the next `reconnect`, and once closed. */
@@ -14,7 +14,8 @@ export interface ConnectionState {
 
 export function trackConnection(nc: NatsConnection): ConnectionState {
   let connected = !nc.isClosed()
-  const events = nc.status()
+  // Typed as a plain AsyncIterable; it is the client's QueuedIterator, which can be stopped.
+  const events = nc.status() as AsyncIterable<Status> & Partial<Pick<QueuedIterator<Status>, 'stop'>>
   void (async () => {
     for await (const s of events) {
       if (s.type === 'disconnect' || s.type === 'reconnecting') connected = false
@@ -28,7 +29,7 @@ export function trackConnection(nc: NatsConnection): ConnectionState {
       return connected && !nc.isClosed()
     },
     close() {
-      events.stop()
+      events.stop?.()
     },
   }
 }
