@@ -9,7 +9,7 @@ import type { Logger } from 'pino'
 import type { Env } from '../schemas/env.js'
 import type { Config } from '../schemas/config.js'
 import { createTextAnalyser } from '../ingest/text/analyse.js'
-import { startNatsServer } from '../runtime/nats-server.js'
+import { startNatsServer, NatsServerError } from '../runtime/nats-server.js'
 import { connectBus } from '../bus/connect.js'
 import { ensureStream } from '../bus/stream.js'
 import { openClickHouse } from '../store/clickhouse.js'
@@ -61,7 +61,10 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
     let natsUrl = env.natsUrl
     if (!natsUrl) {
       if (!parts.localNats) throw new StartupError('missing environment variable NATS_URL')
-      const server = await startNatsServer({ storeDir: path.resolve(env.dataDir, 'nats'), port: env.natsPort, monitorPort: env.natsMonitorPort })
+      const server = await startNatsServer({ storeDir: path.resolve(env.dataDir, 'nats'), port: env.natsPort, monitorPort: env.natsMonitorPort }).catch((err: unknown) => {
+        throw err instanceof NatsServerError ? new StartupError(err.message) : err
+      })
+      if (server.replacedOrphan !== undefined) log.warn({ pid: server.replacedOrphan }, 'stopped a nats-server left running on this data dir by an earlier run')
       log.info({ pid: server.pid, url: server.url }, 'nats-server started')
       closers.push({ name: 'nats-server', close: () => server.stop() })
       natsUrl = server.url
