@@ -21,8 +21,15 @@ import { partitionFilter } from '../bus/subjects.js'
 import type { Config } from '../schemas/config.js'
 
 export interface ProcessorOptions {
+  /** The public listener (HOST, PROCESSOR_PORT): /healthz, /readyz, the wallboard. */
   host: string
   port: number
+  /** The private listener of /metrics and /v1/summary (PRIVATE_HOST, default 127.0.0.1). */
+  privateHost?: string
+  /** PROCESSOR_PRIVATE_PORT (default here 0: any free port, see `privateUrl`). */
+  privatePort?: number
+  /** DESKPULSE_ADMIN_TOKEN: the bearer token /v1/summary requires when set. */
+  adminToken?: string
   config: Config
   runner?: Partial<RunnerOptions>
   /** Replicas of the checkpoint and lease buckets (as the stream's on a NATS cluster). */
@@ -44,6 +51,8 @@ export interface ProcessorOptions {
   liveIntervalMs?: number
   /** DESKPULSE_WALLBOARD_TOKEN: required by the wallboard page and feed when set. */
   wallboardToken?: string
+  /** DESKPULSE_WALLBOARD_ORIGINS: origins allowed to open /live besides the page's own. */
+  wallboardOrigins?: string[]
   /** Wallboard feed timings (tests shorten them). */
   wallboard?: Partial<LiveFeedOptions>
 }
@@ -62,6 +71,9 @@ export interface Processor {
   readonly feed: LiveFeed
   /** The partitions this instance owns with their runner started. */
   readonly partitions: number[]
+  /** The private listener's base URL (`http://127.0.0.1:9465`) once started. */
+  readonly privateUrl: string | undefined
+  /** Listens; resolves to the public address. */
   start(): Promise<string>
   close(): Promise<void>
 }
@@ -237,12 +249,15 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     {
       host: opts.host,
       port: opts.port,
+      privateHost: opts.privateHost ?? '127.0.0.1',
+      privatePort: opts.privatePort ?? 0,
+      adminToken: opts.adminToken,
       registry: metrics.registry,
       summary: () => {
         const engines = enginesInOrder()
         return engines.length === 0 ? summariseMany([standby], Date.now()) : summariseMany(engines, nowOf(engines))
       },
-      wallboard: { feed, token: opts.wallboardToken },
+      wallboard: { feed, token: opts.wallboardToken, ...(opts.wallboardOrigins ? { origins: opts.wallboardOrigins } : {}) },
       // A standby (no partition owned) is ready: it takes partitions over when an owner dies.
       readiness: async () => {
         if (deps.nc.isClosed()) return 'NATS connection closed'
@@ -264,6 +279,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   }
 
   const runningPartitions = () => [...running].sort((a, b) => a - b)
+  let privateUrl: string | undefined
 
   return {
     metrics,
@@ -274,6 +290,9 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     },
     get partitions() {
       return runningPartitions()
+    },
+    get privateUrl() {
+      return privateUrl
     },
     async start() {
       await checkPartitions()
@@ -289,8 +308,10 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       liveTimer = setInterval(refreshLive, opts.liveIntervalMs ?? 1_000)
       alerts?.start()
       feed.start()
-      const address = await http.listen({ host: opts.host, port: opts.port })
-      log.info({ address, instance: leases.id, partitions, owned: runningPartitions() }, 'processor listening')
+      const addresses = await http.listen()
+      privateUrl = addresses.private
+      const address = addresses.public
+      log.info({ address, private: addresses.private, instance: leases.id, partitions, owned: runningPartitions() }, 'processor listening')
       return address
     },
     async close() {

@@ -1,20 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { Registry } from 'prom-client'
 
 export interface HealthRouteOptions {
   /** Resolves to null when ready, or the reason it is not. */
   readiness: () => Promise<string | null>
-  registry: Registry
 }
 
+/** `/healthz` and `/readyz`, on the public listeners (`/metrics` is private: routes/metrics.ts). */
 export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, opts) => {
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async (_req, reply) => {
     const reason = await opts.readiness()
     if (reason !== null) return reply.code(503).send({ status: 'not ready', reason })
     return { status: 'ready' }
-  })
-  app.get('/metrics', async (_req, reply) => {
-    return reply.type(opts.registry.contentType).send(await opts.registry.metrics())
   })
 }
