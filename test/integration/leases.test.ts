@@ -101,20 +101,20 @@ t.test('a standby processor (no partition free) is ready, reports zero partition
     const port = await freePort()
     const p = createProcessor({ host: '127.0.0.1', port, config, instanceId: id, runner: { flushIntervalMs: 100 } }, { nc: nats.nc, clickhouse: ch.client, log })
     await p.start()
-    return { p, base: `http://127.0.0.1:${port}` }
+    return { p, base: `http://127.0.0.1:${port}`, admin: p.privateUrl! }
   }
   const gauge = async (base: string) => Number(/^deskpulse_processor_partitions_owned (\S+)/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1])
   const first = await make('first')
   const standby = await make('standby')
   t.same(first.p.partitions, [0], 'the first owns the one partition')
   t.same(standby.p.partitions, [], 'the second stands by')
-  t.equal(await gauge(first.base), 1)
-  t.equal(await gauge(standby.base), 0, 'deskpulse_processor_partitions_owned 0')
+  t.equal(await gauge(first.admin), 1)
+  t.equal(await gauge(standby.admin), 0, 'deskpulse_processor_partitions_owned 0')
   t.equal((await fetch(`${standby.base}/readyz`)).status, 200, 'a standby is ready')
-  t.match(await (await fetch(`${standby.base}/v1/summary`)).json(), { conversations: { opened: 0 } }, 'its summary is empty')
+  t.match(await (await fetch(`${standby.admin}/v1/summary`)).json(), { conversations: { opened: 0 } }, 'its summary is empty')
 
   await first.p.close()
-  await eventually(async () => ((await gauge(standby.base)) === 1 ? true : undefined), 10_000, 'the standby to take the partition')
+  await eventually(async () => ((await gauge(standby.admin)) === 1 ? true : undefined), 10_000, 'the standby to take the partition')
   t.same(standby.p.partitions, [0])
   await standby.p.close()
 })
