@@ -22,6 +22,8 @@ interface OpenapiMessage {
 /** In a worker: its ingest's registry answers the primary's metric requests, its OpenAPI the document requests. */
 export function answerPrimary(registry: Registry, openapi: () => unknown): void {
   AggregatorRegistry.setRegistries([registry])
+  // Constructing one is what installs prom-client's listener of the primary's requests in a worker.
+  new AggregatorRegistry()
   process.on('message', (m: { type?: string; id?: number }) => {
     if (m?.type === OPENAPI_REQ) process.send?.({ type: OPENAPI_RES, id: m.id ?? -1, doc: openapi() } satisfies OpenapiMessage)
   })
