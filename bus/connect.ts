@@ -1,5 +1,6 @@
 import { connect, errors, type NatsConnection } from '@nats-io/transport-node'
 import { JetStreamApiError } from '@nats-io/jetstream'
+import { trackConnection } from './connection-state.js'
 
 /**
  * A NATS connection that keeps reconnecting forever: an outage is waited out, not fatal.
@@ -26,19 +27,10 @@ export interface LinkState {
 
 /** Follows a connection's status events: whether it is attached to a server right now. */
 export function watchLink(nc: NatsConnection): LinkState {
-  let up = !nc.isClosed()
-  void (async () => {
-    for await (const s of nc.status()) {
-      if (s.type === 'disconnect') up = false
-      else if (s.type === 'reconnect') up = true
-    }
-    up = false
-  })().catch(() => {
-    up = false
-  })
+  const state = trackConnection(nc)
   return {
     get up() {
-      return up && !nc.isClosed()
+      return state.connected
     },
   }
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
  * stateless, so it scales across cores this way. A worker that dies is replaced; SIGINT/SIGTERM
  * stops them all (each drains its in-flight requests) before the primary exits.
  */
-export function runClustered(workers: number, work: () => Promise<void>, log: Logger): void {
+export function runClustered(workers: number, work: () => Promise<void>, log: Logger, primary?: () => Promise<{ close(): Promise<void> }>): void {
   if (workers <= 1 || !cluster.isPrimary) {
     void work()
     return
@@ -23,14 +23,22 @@ export function runClustered(workers: number, work: () => Promise<void>, log: Lo
     stopping = true
     const alive = Object.values(cluster.workers ?? {})
     let left = alive.length
-    if (left === 0) process.exit(0)
+    const exit = () => void Promise.resolve(serving?.then((s) => s?.close())).finally(() => process.exit())
+    if (left === 0) exit()
     for (const w of alive) {
       w?.once('exit', () => {
-        if (--left === 0) process.exit(0)
+        if (--left === 0) exit()
       })
       w?.kill('SIGTERM')
     }
   }
+  // The primary's own service (the private listener of the workers' metrics).
+  const serving = primary?.().catch((err: unknown) => {
+    log.error({ err: { message: (err as Error).message } }, 'the primary process could not start its private listener')
+    process.exitCode = 1
+    stop()
+    return undefined
+  })
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
   log.info({ workers }, 'ingest running in worker processes')

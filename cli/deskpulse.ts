@@ -17,6 +17,7 @@ import { migrate } from '../store/migrate.js'
 import { applyRetention } from '../store/retention.js'
 import path from 'node:path'
 import { runClustered } from './cluster.js'
+import { servePrimaryPrivate } from './cluster-private.js'
 
 function fail(err: unknown): never {
   const message = err instanceof EnvError || err instanceof StartupError || err instanceof ConfigError || err instanceof ReplayError || err instanceof ErasureError || err instanceof UsageError ? err.message : (err as Error).stack ?? String(err)
@@ -34,7 +35,7 @@ async function serve(parts: EngineParts) {
     if (s.generated.length) log.info({ file: s.file, generated: s.generated }, 'generated local secrets')
   }
   const engine = await runEngine(env, config, parts, log)
-  const lines = Object.entries(engine.urls).map(([k, v]) => `  ${k.padEnd(10)} ${v}`)
+  const lines = Object.entries(engine.urls).map(([k, v]) => `  ${k.padEnd(15)} ${v}`)
   // Under a cluster, one banner is enough.
   if (!cluster.isWorker || cluster.worker?.id === 1) process.stdout.write(`\ndeskpulse is running\n${lines.join('\n')}\n  Ctrl-C to stop\n\n`)
   let stopping = false
@@ -66,7 +67,18 @@ program
       const env = loadEnv()
       const workers = opts.workers === undefined ? env.ingestWorkers : opts.workers === 'auto' ? 0 : Number(opts.workers)
       if (!Number.isInteger(workers) || workers < 0) throw new EnvError('--workers must be a whole number or "auto"')
-      runClustered(workers === 0 ? availableParallelism() : workers, () => serve({ ingest: true, processor: false, localNats: false }).catch(fail), createLogger(env.logLevel))
+      const n = workers === 0 ? availableParallelism() : workers
+      const log = createLogger(env.logLevel)
+      runClustered(
+        n,
+        () => serve({ ingest: true, processor: false, localNats: false, ingestPrivate: n <= 1 }).catch(fail),
+        log,
+        async () => {
+          const served = await servePrimaryPrivate({ host: env.privateHost, port: env.ingestPrivatePort }, log)
+          log.info({ address: served.url }, 'ingest private listener (/metrics of every worker, /openapi.json)')
+          return served
+        },
+      )
     } catch (err) {
       fail(err)
     }

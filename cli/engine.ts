@@ -9,13 +9,14 @@ import type { Logger } from 'pino'
 import type { Env } from '../schemas/env.js'
 import type { Config } from '../schemas/config.js'
 import { createTextAnalyser } from '../ingest/text/analyse.js'
-import { startNatsServer } from '../runtime/nats-server.js'
+import { startNatsServer, NatsServerError } from '../runtime/nats-server.js'
 import { connectBus } from '../bus/connect.js'
 import { ensureStream } from '../bus/stream.js'
 import { openClickHouse, type ClickHouseHandle } from '../store/clickhouse.js'
 import { migrate } from '../store/migrate.js'
 import { applyRetention } from '../store/retention.js'
 import { createIngest } from '../ingest/server.js'
+import { answerPrimary } from './cluster-private.js'
 import { createProcessor } from '../processor/processor.js'
 
 export interface Closable {
@@ -28,6 +29,11 @@ export interface EngineParts {
   processor: boolean
   /** Start a local nats-server when NATS_URL is unset (single-machine mode). */
   localNats: boolean
+  /**
+   * The ingest's own private listener (/metrics, /openapi.json). False in the workers of
+   * `deskpulse ingest --workers N`: the primary serves it for all of them (cli/cluster.ts).
+   */
+  ingestPrivate?: boolean
 }
 
 export interface RunningEngine {
@@ -43,6 +49,9 @@ function requireSecret(value: string | undefined, name: string): string {
   if (!value) throw new StartupError(`missing environment variable ${name}`)
   return value
 }
+
+/** The host to print in a URL for a listener bound to `host` (a wildcard is reached on loopback). */
+const localHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
 
 /** `given`: parts the caller opened itself (a test that also queries the embedded store). */
 export async function runEngine(env: Env, config: Config, parts: EngineParts, log: Logger, given: { clickhouse?: ClickHouseHandle } = {}): Promise<RunningEngine> {
@@ -62,7 +71,10 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
     let natsUrl = env.natsUrl
     if (!natsUrl) {
       if (!parts.localNats) throw new StartupError('missing environment variable NATS_URL')
-      const server = await startNatsServer({ storeDir: path.resolve(env.dataDir, 'nats'), port: env.natsPort, monitorPort: env.natsMonitorPort })
+      const server = await startNatsServer({ storeDir: path.resolve(env.dataDir, 'nats'), port: env.natsPort, monitorPort: env.natsMonitorPort }).catch((err: unknown) => {
+        throw err instanceof NatsServerError ? new StartupError(err.message) : err
+      })
+      if (server.replacedOrphan !== undefined) log.warn({ pid: server.replacedOrphan }, 'stopped a nats-server left running on this data dir by an earlier run')
       log.info({ pid: server.pid, url: server.url }, 'nats-server started')
       closers.push({ name: 'nats-server', close: () => server.stop() })
       natsUrl = server.url
@@ -84,20 +96,38 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
         if (ttls.some((r) => r.changed)) log.info({ retention: Object.fromEntries(ttls.map((r) => [r.table, r.ttl])) }, 'ClickHouse retention TTLs set')
       }
       const processor = createProcessor(
-        { host: env.host, port: env.processorPort, config, replicas: env.streamReplicas, partitions: env.partitions, alertmanagerUrl: env.alertmanagerUrl, wallboardToken: env.wallboardToken, prepareStore, maxFutureSkewSeconds: config.ingest.max_future_skew_seconds },
+        {
+          host: env.host,
+          port: env.processorPort,
+          privateHost: env.privateHost,
+          privatePort: env.processorPrivatePort,
+          adminToken: env.adminToken,
+          config,
+          replicas: env.streamReplicas,
+          partitions: env.partitions,
+          alertmanagerUrl: env.alertmanagerUrl,
+          wallboardToken: env.wallboardToken,
+          wallboardOrigins: env.wallboardOrigins,
+          prepareStore,
+          maxFutureSkewSeconds: config.ingest.max_future_skew_seconds,
+        },
         { nc, clickhouse: ch.client, log },
       )
       closers.push({ name: 'processor', close: () => processor.close() })
       await processor.start()
       urls.processor = `http://127.0.0.1:${env.processorPort}`
       urls.wallboard = `${urls.processor}/${env.wallboardToken ? '?token=…' : ''}`
-      urls.metrics = `${urls.processor}/metrics`
+      const processorPrivate = `http://${localHost(env.privateHost)}:${env.processorPrivatePort}`
+      urls.metrics = `${processorPrivate}/metrics`
+      urls.summary = `${processorPrivate}/v1/summary${env.adminToken ? ' (Authorization: Bearer DESKPULSE_ADMIN_TOKEN)' : ''}`
     }
     if (parts.ingest) {
       const ingest = createIngest(
         {
           host: env.host,
           port: env.port,
+          privateHost: env.privateHost,
+          privatePort: parts.ingestPrivate === false ? false : env.ingestPrivatePort,
           appSecrets: env.appSecrets,
           verifyToken: env.verifyToken,
           apiToken: env.apiToken,
@@ -110,9 +140,13 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
         { nc, log },
       )
       closers.push({ name: 'ingest', close: () => ingest.close() })
+      if (parts.ingestPrivate === false) answerPrimary(ingest.metrics.registry, ingest.openapi)
       await ingest.start()
       urls.ingest = `http://127.0.0.1:${env.port}`
       urls.webhook = `${urls.ingest}/webhooks/whatsapp`
+      const ingestPrivate = `http://${localHost(env.privateHost)}:${env.ingestPrivatePort}`
+      urls['ingest metrics'] = `${ingestPrivate}/metrics`
+      urls.openapi = `${ingestPrivate}/openapi.json`
       if (env.appSecrets.length === 0) log.warn('WHATSAPP_APP_SECRET is not set: every webhook POST is refused')
     }
   } catch (err) {

@@ -11,12 +11,21 @@ import { whatsappRoutes } from './routes/whatsapp.js'
 import { DEFAULT_MAX_FUTURE_SKEW_SECONDS, type TextAnalyser } from './whatsapp/normalise.js'
 import { watchLink } from '../bus/connect.js'
 import { healthRoutes } from './routes/health.js'
+import { metricsRoutes } from './routes/metrics.js'
 import { eventsRoutes } from './routes/events.js'
 import swagger from '@fastify/swagger'
 
 export interface IngestOptions {
+  /** The public listener (HOST, PORT): the webhook, /v1/events, /healthz, /readyz. */
   host: string
   port: number
+  /** The private listener of /metrics and /openapi.json (PRIVATE_HOST, default 127.0.0.1). */
+  privateHost?: string
+  /**
+   * INGEST_PRIVATE_PORT (default here 0: any free port, see `privateUrl`). false: none, for
+   * `deskpulse ingest --workers`, whose primary process serves it for all workers (cli/cluster.ts).
+   */
+  privatePort?: number | false
   appSecrets: string[]
   verifyToken: string | undefined
   apiToken: string | undefined
@@ -39,7 +48,14 @@ export interface IngestDeps {
 }
 
 export interface Ingest {
+  /** The public listener's app. */
   app: FastifyInstance
+  /** The private listener's app (/metrics, /openapi.json); undefined with `privatePort: false`. */
+  privateApp: FastifyInstance | undefined
+  /** Its base URL once started. */
+  readonly privateUrl: string | undefined
+  /** The OpenAPI document of the public routes. */
+  openapi(): unknown
   metrics: IngestMetrics
   /** Listens; resolves to the bound address. */
   start(): Promise<string>
@@ -93,7 +109,6 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
   })
 
   app.register(healthRoutes, {
-    registry: metrics.registry,
     readiness: async () => {
       if (deps.nc.isClosed()) return 'NATS connection closed'
       // Between a disconnect and the reconnect, isClosed() is false and requests are only
@@ -114,7 +129,6 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
   })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   app.register(eventsRoutes, { apiToken: opts.apiToken, storeText: opts.storeText, keyCustomer, publisher, maxFutureSkewSeconds })
   app.register(whatsappRoutes, {
     maxFutureSkewSeconds,
@@ -127,12 +141,29 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
     ...(opts.analyseText ? { analyseText: opts.analyseText } : {}),
   })
 
+  // Private (ARCHITECTURE.md "Exposure"): only the webhook, the events and health face the internet.
+  const privateApp =
+    opts.privatePort === false
+      ? undefined
+      : Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: true })
+  if (privateApp) {
+    privateApp.register(metricsRoutes, { registry: metrics.registry })
+    privateApp.get('/openapi.json', async () => app.swagger())
+  }
+  let privateUrl: string | undefined
+
   return {
     app,
+    privateApp,
+    get privateUrl() {
+      return privateUrl
+    },
+    openapi: () => app.swagger(),
     metrics,
     async start() {
+      if (privateApp) privateUrl = await privateApp.listen({ host: opts.privateHost ?? '127.0.0.1', port: opts.privatePort || 0 })
       const address = await app.listen({ host: opts.host, port: opts.port })
-      log.info({ address }, 'ingest listening')
+      log.info({ address, private: privateUrl }, 'ingest listening')
       return address
     },
     async close() {
@@ -144,6 +175,7 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
       } finally {
         clearInterval(sweep)
       }
+      await privateApp?.close()
     },
   }
 }

@@ -18,12 +18,20 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createEngine } from './core/engine.js'
 import { summariseMany } from './core/summary.js'
 import { STREAM, SUBJECT_ROOT } from '../bus/stream.js'
+import { trackConnection } from '../bus/connection-state.js'
 import { partitionFilter } from '../bus/subjects.js'
 import type { Config } from '../schemas/config.js'
 
 export interface ProcessorOptions {
+  /** The public listener (HOST, PROCESSOR_PORT): /healthz, /readyz, the wallboard. */
   host: string
   port: number
+  /** The private listener of /metrics and /v1/summary (PRIVATE_HOST, default 127.0.0.1). */
+  privateHost?: string
+  /** PROCESSOR_PRIVATE_PORT (default here 0: any free port, see `privateUrl`). */
+  privatePort?: number
+  /** DESKPULSE_ADMIN_TOKEN: the bearer token /v1/summary requires when set. */
+  adminToken?: string
   config: Config
   runner?: Partial<RunnerOptions>
   /** Replicas of the checkpoint and lease buckets (as the stream's on a NATS cluster). */
@@ -45,6 +53,8 @@ export interface ProcessorOptions {
   liveIntervalMs?: number
   /** DESKPULSE_WALLBOARD_TOKEN: required by the wallboard page and feed when set. */
   wallboardToken?: string
+  /** DESKPULSE_WALLBOARD_ORIGINS: origins allowed to open /live besides the page's own. */
+  wallboardOrigins?: string[]
   /** Wallboard feed timings (tests shorten them). */
   wallboard?: Partial<LiveFeedOptions>
   /**
@@ -72,6 +82,9 @@ export interface Processor {
   readonly partitions: number[]
   /** The store writers' state: null while they write, else why they do not. */
   readonly storeProblem: string | null
+  /** The private listener's base URL (`http://127.0.0.1:9465`) once started. */
+  readonly privateUrl: string | undefined
+  /** Listens; resolves to the public address. */
   start(): Promise<string>
   close(): Promise<void>
 }
@@ -294,20 +307,25 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     },
   })
 
+  const connection = trackConnection(deps.nc)
   const http = createProcessorHttp(
     {
       host: opts.host,
       port: opts.port,
+      privateHost: opts.privateHost ?? '127.0.0.1',
+      privatePort: opts.privatePort ?? 0,
+      adminToken: opts.adminToken,
       registry: metrics.registry,
       summary: () => {
         const engines = enginesInOrder()
         return engines.length === 0 ? summariseMany([standby], Date.now()) : summariseMany(engines, nowOf(engines))
       },
-      wallboard: { feed, token: opts.wallboardToken },
+      wallboard: { feed, token: opts.wallboardToken, ...(opts.wallboardOrigins ? { origins: opts.wallboardOrigins } : {}) },
       // A standby (no partition owned) is ready: it takes partitions over when an owner dies.
       // A store problem is reported, not fatal: the live path (alerts, metrics, wallboard) works.
       readiness: async () => {
         if (deps.nc.isClosed()) return 'NATS connection closed'
+        if (!connection.connected) return 'NATS reconnecting'
         return null
       },
       status: () => ({ store: storeProblem() ?? 'ok' }),
@@ -325,6 +343,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   }
 
   const runningPartitions = () => [...running].sort((a, b) => a - b)
+  let privateUrl: string | undefined
 
   function storeProblem(): string | null {
     if (storeError) return storeError
@@ -362,6 +381,9 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     get storeProblem() {
       return storeProblem()
     },
+    get privateUrl() {
+      return privateUrl
+    },
     async start() {
       await checkPartitions()
       checkpoints = await openCheckpoints(deps.nc, opts.replicas ?? 1)
@@ -381,8 +403,10 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       liveTimer = setInterval(refreshLive, opts.liveIntervalMs ?? 1_000)
       alerts?.start()
       feed.start()
-      const address = await http.listen({ host: opts.host, port: opts.port })
-      log.info({ address, instance: leases.id, partitions, owned: runningPartitions() }, 'processor listening')
+      const addresses = await http.listen()
+      privateUrl = addresses.private
+      const address = addresses.public
+      log.info({ address, private: addresses.private, instance: leases.id, partitions, owned: runningPartitions() }, 'processor listening')
       return address
     },
     async close() {
@@ -394,6 +418,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       await storePreparing
       await alerts?.close()
       await erasures?.close()
+      connection.close()
     },
   }
 }

@@ -12,6 +12,12 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Type.Optional(Port),
   PROCESSOR_PORT: Type.Optional(Port),
+  /** Where /metrics, /v1/summary and /openapi.json listen: loopback unless set (0.0.0.0 in docker-compose). */
+  PRIVATE_HOST: Type.String({ default: '127.0.0.1' }),
+  INGEST_PRIVATE_PORT: Type.Optional(Port),
+  PROCESSOR_PRIVATE_PORT: Type.Optional(Port),
+  /** Bearer token of /v1/summary; unset: the private listener's reach is its only protection. */
+  DESKPULSE_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   WHATSAPP_APP_SECRET: Type.Optional(Csv),
   WHATSAPP_VERIFY_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   DESKPULSE_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
@@ -28,6 +34,8 @@ export const EnvSchema = Type.Object({
   ALERTMANAGER_URL: Type.Optional(Type.String({ minLength: 1 })),
   /** The wallboard's token (`/?token=…`, `/live?token=…`); unset: the wallboard is open. */
   DESKPULSE_WALLBOARD_TOKEN: Type.Optional(Type.String({ minLength: 8 })),
+  /** Origins (comma-separated, `https://wall.example.com`) allowed to open /live besides the page's own. */
+  DESKPULSE_WALLBOARD_ORIGINS: Type.Optional(Csv),
   LOG_LEVEL: Type.Optional(
     Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   ),
@@ -37,6 +45,11 @@ export interface Env {
   host: string
   port: number
   processorPort: number
+  /** The private listeners' host (PRIVATE_HOST) and ports. */
+  privateHost: string
+  ingestPrivatePort: number
+  processorPrivatePort: number
+  adminToken: string | undefined
   appSecrets: string[]
   verifyToken: string | undefined
   apiToken: string | undefined
@@ -55,6 +68,7 @@ export interface Env {
   clickhouseUrl: string | undefined
   alertmanagerUrl: string | undefined
   wallboardToken: string | undefined
+  wallboardOrigins: string[]
   logLevel: string
 }
 
@@ -76,6 +90,10 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     host: e.HOST,
     port: e.PORT ?? 8080,
     processorPort: e.PROCESSOR_PORT ?? 9464,
+    privateHost: e.PRIVATE_HOST,
+    ingestPrivatePort: e.INGEST_PRIVATE_PORT ?? 8081,
+    processorPrivatePort: e.PROCESSOR_PRIVATE_PORT ?? 9465,
+    adminToken: e.DESKPULSE_ADMIN_TOKEN,
     appSecrets: (e.WHATSAPP_APP_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     verifyToken: e.WHATSAPP_VERIFY_TOKEN,
     apiToken: e.DESKPULSE_API_TOKEN,
@@ -91,6 +109,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     clickhouseUrl: e.CLICKHOUSE_URL,
     alertmanagerUrl: e.ALERTMANAGER_URL,
     wallboardToken: e.DESKPULSE_WALLBOARD_TOKEN,
+    wallboardOrigins: (e.DESKPULSE_WALLBOARD_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: e.LOG_LEVEL ?? 'info',
   }
 }

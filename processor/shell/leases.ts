@@ -16,6 +16,11 @@
  *   newcomer claims. When an instance dies its leases and heartbeat expire after at most the
  *   lease time, the share of the others grows, and they claim the free partitions (checked every
  *   lease/6).
+ * - Listing (every round): the bucket stream's subjects (`streams.info` with a subject filter),
+ *   never `kv.keys()`, which creates an ordered consumer per call that the server keeps for its
+ *   5-minute inactivity threshold (about 300 consumers per instance, issue 14). A release
+ *   therefore removes its key outright (delete marker written compare-and-set, then purged up to
+ *   it): a marker left in place would still be listed as held.
  * - Fencing: a checkpoint is saved only after a successful renewal (`confirm`), so an instance
  *   that lost its lease without noticing (paused longer than the lease) cannot overwrite the new
  *   owner's checkpoint or acknowledge its events; and a runner stops reading when it finds its
@@ -23,8 +28,8 @@
  * docs/deployment.md "Processors at scale" has the operator's view and the measured takeover.
  */
 import { Kvm, type KV } from '@nats-io/kv'
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream'
-import type { NatsConnection } from '@nats-io/transport-node'
+import { JetStreamApiCodes, JetStreamApiError, jetstreamManager, jetstream, type JetStreamManager } from '@nats-io/jetstream'
+import { headers, Empty, type NatsConnection } from '@nats-io/transport-node'
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Logger } from 'pino'
@@ -76,6 +81,9 @@ export function createLeases(nc: NatsConnection, opts: LeaseOptions, handlers: L
   /** Per partition, the start/stop handlers in order. */
   const transitions = new Map<number, Promise<void>>()
   let kv: KV
+  let jsm: JetStreamManager
+  const kvStream = `KV_${OWNERS_BUCKET}`
+  const subjectPrefix = `$KV.${OWNERS_BUCKET}.`
   let leaseMs = opts.leaseMs
   let beatAt = -Infinity
   let timer: NodeJS.Timeout | undefined
@@ -175,8 +183,27 @@ export function createLeases(nc: NatsConnection, opts: LeaseOptions, handlers: L
     await onKey(lease, async () => {
       if (owned.get(p) !== lease) return
       owned.delete(p)
-      await kv.delete(partitionKey(p), { previousSeq: lease.revision }).catch((err) => log.warn({ partition: p, err: { message: (err as Error).message } }, 'lease delete failed (it expires by itself)'))
+      await removeKey(partitionKey(p), lease.revision).catch((err) => log.warn({ partition: p, err: { message: (err as Error).message } }, 'lease delete failed (it expires by itself)'))
     })
+  }
+
+  /**
+   * Removes `key` when its last revision is `revision`: a delete marker published compare-and-set
+   * (as `kv.delete` with previousSeq), then every message of the key up to the marker purged, so
+   * the key is no longer listed; a claim stored after the marker has a higher sequence and stays.
+   */
+  async function removeKey(key: string, revision: number | undefined) {
+    const subject = subjectPrefix + key
+    const h = headers()
+    h.set('KV-Operation', 'DEL')
+    const ack = await jetstream(nc).publish(subject, Empty, { headers: h, ...(revision === undefined ? {} : { expect: { lastSubjectSequence: revision } }) })
+    await jsm.streams.purge(kvStream, { filter: subject, seq: ack.seq + 1 })
+  }
+
+  /** The keys of this group present in the bucket, without a consumer (see the header). */
+  async function listKeys(): Promise<string[]> {
+    const info = await jsm.streams.info(kvStream, { subjects_filter: `${subjectPrefix}${opts.group}.>` })
+    return Object.keys(info.state.subjects ?? {}).map((s) => s.slice(subjectPrefix.length))
   }
 
   /** Stops the partition (its runner's last checkpoint confirmed by the lease), then gives the lease back. */
@@ -208,7 +235,7 @@ export function createLeases(nc: NatsConnection, opts: LeaseOptions, handlers: L
     const held = new Set<number>()
     let instances = 0
     const prefix = `${opts.group}.`
-    for await (const key of await kv.keys(`${opts.group}.>`)) {
+    for (const key of await listKeys()) {
       const rest = key.slice(prefix.length)
       if (rest.startsWith('i.')) instances++
       else if (/^p\d+$/.test(rest)) held.add(Number(rest.slice(1)))
@@ -249,6 +276,7 @@ export function createLeases(nc: NatsConnection, opts: LeaseOptions, handlers: L
     id,
     /** Opens the bucket, announces this instance and claims its share (their runners started). */
     async start() {
+      jsm = await jetstreamManager(nc)
       kv = await new Kvm(nc).create(OWNERS_BUCKET, { ttl: opts.leaseMs, history: 1, replicas: opts.replicas ?? 1 })
       const bucketTtl = (await kv.status()).ttl
       if (bucketTtl > 0 && bucketTtl !== opts.leaseMs) {
@@ -281,7 +309,7 @@ export function createLeases(nc: NatsConnection, opts: LeaseOptions, handlers: L
       await ticking
       await Promise.all([...owned.keys()].map((p) => release(p)))
       await Promise.all([...transitions.values()])
-      await kv?.delete(beatKey).catch(() => {})
+      if (kv) await removeKey(beatKey, undefined).catch(() => {})
     },
   }
 }

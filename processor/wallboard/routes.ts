@@ -2,6 +2,11 @@
  * The wallboard's HTTP face on the processor: the page at `/` (and its static files), the live
  * feed at `/live` (WebSocket). With DESKPULSE_WALLBOARD_TOKEN set, both need `?token=` (a wall
  * screen opens the URL as it is); a wrong or missing token is refused before any data is sent.
+ *
+ * A page on any site can open a WebSocket to any host, and the browser sends that site as
+ * `Origin` (cross-site WebSocket hijacking): `/live` accepts only its own origin (the Origin's
+ * host is the Host header) or one of DESKPULSE_WALLBOARD_ORIGINS, and answers 403 to others at
+ * the handshake. A client without Origin is not a browser page; it still needs the token when set.
  */
 import type { FastifyInstance } from 'fastify'
 import type { IncomingMessage } from 'node:http'
@@ -36,7 +41,35 @@ function tokenMatches(expected: string | undefined, given: string | null): boole
   return timingSafeEqual(a, b)
 }
 
-export function registerWallboard(app: FastifyInstance, feed: LiveFeed, token: string | undefined) {
+export interface WallboardAccess {
+  /** DESKPULSE_WALLBOARD_TOKEN; unset: open. */
+  token: string | undefined
+  /** DESKPULSE_WALLBOARD_ORIGINS: origins (`https://wall.example.com`) allowed besides the page's own. */
+  origins?: readonly string[]
+}
+
+/** An origin as browsers send it: scheme, host and port, lower case, no path. */
+const normaliseOrigin = (origin: string): string | null => {
+  try {
+    const u = new URL(origin)
+    return u.origin === 'null' ? null : u.origin.toLowerCase()
+  } catch {
+    return null
+  }
+}
+
+/** True when the handshake carries no Origin, the page's own, or an allowed one. */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: ReadonlySet<string>): boolean {
+  if (origin === undefined) return true
+  const normalised = normaliseOrigin(origin)
+  if (normalised === null) return false
+  if (host && new URL(normalised).host === host.toLowerCase()) return true
+  return allowed.has(normalised)
+}
+
+export function registerWallboard(app: FastifyInstance, feed: LiveFeed, access: WallboardAccess) {
+  const { token } = access
+  const allowedOrigins = new Set((access.origins ?? []).map((o) => normaliseOrigin(o)).filter((o): o is string => o !== null))
   app.get('/', async (req, reply) => {
     const given = new URL(req.url, 'http://x').searchParams.get('token')
     if (!tokenMatches(token, given)) return reply.code(401).type('text/plain; charset=utf-8').send('deskpulse wallboard: a valid ?token= is required (DESKPULSE_WALLBOARD_TOKEN)\n')
@@ -49,6 +82,10 @@ export function registerWallboard(app: FastifyInstance, feed: LiveFeed, token: s
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname !== '/live') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+      return
+    }
+    if (!originAllowed(req.headers.origin, req.headers.host, allowedOrigins)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nwallboard feed: origin not allowed (DESKPULSE_WALLBOARD_ORIGINS)\n')
       return
     }
     if (!tokenMatches(token, url.searchParams.get('token'))) {

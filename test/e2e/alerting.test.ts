@@ -29,7 +29,7 @@ t.test('a five-minute breach reaches the on-call receiver within 5 s; a reply re
   const am = await startAlertmanagerFixture(t, alertmanagerConfig(receiver.url))
   const nats = await startNats(t)
   const ch = await startClickHouse(t)
-  const { url: ingestUrl } = await startIngest(t, nats.nc, { partitions: 4 })
+  const { url: ingestUrl, privateUrl: ingestPrivateUrl } = await startIngest(t, nats.nc, { partitions: 4 })
 
   const processorPort = await freePort()
   const config = parseConfig({ lines: { [LINE]: { team: TEAM } } })
@@ -39,7 +39,6 @@ t.test('a five-minute breach reaches the on-call receiver within 5 s; a reply re
 
   const rulesDir = path.join(root, 'alerting/rules')
   const rules = Object.fromEntries(readdirSync(rulesDir).filter((f) => f.endsWith('.yml')).map((f) => [f, readFileSync(path.join(rulesDir, f), 'utf8')]))
-  const ingestPort = new URL(ingestUrl).port
   const prom = await startPrometheusFixture(
     t,
     () =>
@@ -48,8 +47,8 @@ t.test('a five-minute breach reaches the on-call receiver within 5 s; a reply re
         rule_files: Object.keys(rules),
         alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(am.url).host] }] }] },
         scrape_configs: [
-          { job_name: 'deskpulse-processor', static_configs: [{ targets: [`127.0.0.1:${processorPort}`] }] },
-          { job_name: 'deskpulse-ingest', static_configs: [{ targets: [`127.0.0.1:${ingestPort}`] }] },
+          { job_name: 'deskpulse-processor', static_configs: [{ targets: [new URL(processor.privateUrl!).host] }] },
+          { job_name: 'deskpulse-ingest', static_configs: [{ targets: [new URL(ingestPrivateUrl).host] }] },
         ],
       }),
     rules,
@@ -117,11 +116,11 @@ t.test('a five-minute breach reaches the on-call receiver within 5 s; a reply re
   const earlyBreachAt = (chats.early.ts + 300) * 1000
   await eventually(async () => (Date.now() > earlyBreachAt + 5_000 ? true : undefined), 90_000, 'the early chat breach moment to pass')
   t.equal(receiver.delivered.filter((d) => d.annotations.waiting_since === iso(chats.early.ts)).length, 0, 'no warning or breach for the chat answered in time')
-  const summary = (await (await fetch(`http://127.0.0.1:${processorPort}/v1/summary`)).json()) as { escalations: { breaches: number } }
+  const summary = (await (await fetch(`${processor.privateUrl}/v1/summary`)).json()) as { escalations: { breaches: number } }
   t.equal(summary.escalations.breaches, 2, 'two breaches counted: the unanswered chat and the late one')
 
   // promtool accepts the real output of both services.
-  for (const [name, url] of [['processor', `http://127.0.0.1:${processorPort}/metrics`], ['ingest', `${ingestUrl}/metrics`]] as const) {
+  for (const [name, url] of [['processor', `${processor.privateUrl}/metrics`], ['ingest', `${ingestPrivateUrl}/metrics`]] as const) {
     const text = await (await fetch(url)).text()
     const res = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' })
     t.equal(res.status, 0, `promtool check metrics on the ${name}: ${res.stdout}${res.stderr}`)

@@ -10,13 +10,15 @@ const bin = fileURLToPath(new URL('../../bin/deskpulse.js', import.meta.url))
 
 t.test('deskpulse start runs the engine, answers on both /healthz, and stops cleanly on Ctrl-C', async (t) => {
   const dataDir = await tempDir(t)
-  const [port, processorPort, natsPort, natsMonitorPort] = [await freePort(), await freePort(), await freePort(), await freePort()]
+  const [port, processorPort, natsPort, natsMonitorPort, ingestPrivatePort, processorPrivatePort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()]
   const child = spawn(process.execPath, [bin, 'start'], {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
       PORT: String(port),
       PROCESSOR_PORT: String(processorPort),
+      INGEST_PRIVATE_PORT: String(ingestPrivatePort),
+      PROCESSOR_PRIVATE_PORT: String(processorPrivatePort),
       NATS_PORT: String(natsPort),
       NATS_MONITOR_PORT: String(natsMonitorPort),
       DESKPULSE_DATA_DIR: dataDir,
@@ -41,6 +43,9 @@ t.test('deskpulse start runs the engine, answers on both /healthz, and stops cle
   await eventually(ok(`http://127.0.0.1:${port}/readyz`), 10_000, 'ingest /readyz')
   t.match(output, `http://127.0.0.1:${port}`, 'prints the ingest URL')
   t.match(output, `http://127.0.0.1:${processorPort}`, 'prints the processor URL')
+  t.match(output, `http://127.0.0.1:${processorPrivatePort}/metrics`, 'prints the private metrics URL')
+  t.equal((await fetch(`http://127.0.0.1:${processorPort}/metrics`)).status, 404, 'no /metrics on the public processor port')
+  t.equal((await fetch(`http://127.0.0.1:${ingestPrivatePort}/openapi.json`)).status, 200, 'the OpenAPI on the ingest private port')
 
   const secrets = await stat(path.join(dataDir, 'secrets.env'))
   t.equal(secrets.mode & 0o777, 0o600, 'generated secrets are private to the user')
@@ -48,7 +53,7 @@ t.test('deskpulse start runs the engine, answers on both /healthz, and stops cle
   const res = await postSigned(`http://127.0.0.1:${port}`, JSON.stringify(textWebhook({ id: 'wamid.E2E1' })))
   t.equal(res.status, 200)
   await eventually(async () => {
-    const text = await (await fetch(`http://127.0.0.1:${processorPort}/metrics`)).text()
+    const text = await (await fetch(`http://127.0.0.1:${processorPrivatePort}/metrics`)).text()
     return /deskpulse_events_processed_total\{kind="message.in"\} 1\b/.test(text) ? true : undefined
   }, 15_000, 'the processor to count the event')
 

@@ -37,7 +37,9 @@ export async function startIngest(t: Teardown, nc: NatsConnection, overrides: Pa
   )
   const url = await ingest.start()
   t.teardown(() => ingest.close())
-  return { ingest, url }
+  /** The private listener (/metrics, /openapi.json): loopback, a free port. */
+  const privateUrl = ingest.privateUrl!
+  return { ingest, url, privateUrl }
 }
 
 export interface StreamedEvent {

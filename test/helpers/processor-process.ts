@@ -13,6 +13,8 @@ const bin = fileURLToPath(new URL('../../bin/deskpulse.js', import.meta.url))
 export interface ProcessorProcess {
   name: string
   port: number
+  /** PROCESSOR_PRIVATE_PORT: /metrics and /v1/summary. */
+  privatePort: number
   dataDir: string
   child: ChildProcess | null
   /** Starts it and waits for /healthz. */
@@ -32,12 +34,14 @@ export interface ProcessorProcessOptions {
 export async function processorProcess(t: Teardown, o: ProcessorProcessOptions): Promise<ProcessorProcess> {
   const dataDir = await tempDir(t, `deskpulse-${o.name}-`)
   const port = await freePort()
+  const privatePort = await freePort()
   const configFile = path.join(dataDir, 'config.json')
   // Event time only, with replay's lateness: the figures depend on the stream, not on timing.
   await writeFile(configFile, JSON.stringify({ processing: { clock: 'event', lateness_seconds: 60, consumer_name: o.consumer ?? o.name, checkpoint_seconds: 2 } }))
   const proc: ProcessorProcess = {
     name: o.name,
     port,
+    privatePort,
     dataDir,
     child: null,
     async start() {
@@ -46,6 +50,7 @@ export async function processorProcess(t: Teardown, o: ProcessorProcessOptions):
           ...process.env,
           HOST: '127.0.0.1',
           PROCESSOR_PORT: String(port),
+          PROCESSOR_PRIVATE_PORT: String(privatePort),
           NATS_URL: o.natsUrl,
           CLICKHOUSE_URL: '',
           DESKPULSE_DATA_DIR: dataDir,
@@ -71,7 +76,7 @@ export async function processorProcess(t: Teardown, o: ProcessorProcessOptions):
   return proc
 }
 
-export const metricsOf = async (p: { port: number }) => (await fetch(`http://127.0.0.1:${p.port}/metrics`)).text()
-export const summaryOf = async (p: { port: number }) => (await fetch(`http://127.0.0.1:${p.port}/v1/summary`)).json() as Promise<Record<string, unknown>>
+export const metricsOf = async (p: { privatePort: number }) => (await fetch(`http://127.0.0.1:${p.privatePort}/metrics`)).text()
+export const summaryOf = async (p: { privatePort: number }) => (await fetch(`http://127.0.0.1:${p.privatePort}/v1/summary`)).json() as Promise<Record<string, unknown>>
 /** Events counted by deskpulse_events_processed_total, all kinds. */
 export const processedOf = (metrics: string) => [...metrics.matchAll(/^deskpulse_events_processed_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)

@@ -34,7 +34,7 @@ t.test('ClickHouse failing its writes: the live path goes on, nothing is lost, a
   await processor.start()
   t.teardown(() => processor.close())
   const base = `http://127.0.0.1:${port}`
-  const metrics = async () => (await fetch(`${base}/metrics`)).text()
+  const metrics = async () => (await fetch(`${processor.privateUrl}/metrics`)).text()
   const gauge = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN)
 
   // A third of the traffic with the store up, then the store fails its writes.
@@ -85,7 +85,7 @@ t.test('ClickHouse failing its writes: the live path goes on, nothing is lost, a
   const live = await eventually(async () => {
     const text = await metrics()
     const processed = processedOf(text)
-    return processed === total ? ((await (await fetch(`${base}/v1/summary`)).json()) as { until: string; conversations: { opened: number } }) : undefined
+    return processed === total ? ((await (await fetch(`${processor.privateUrl}/v1/summary`)).json()) as { until: string; conversations: { opened: number } }) : undefined
   }, 60_000, 'the processor to count every event')
   // The same stream, in its order, through a fresh core: what an outage-free run computes.
   const fresh = createKpiPipeline(config, config.processing.lateness_seconds * 1000)

@@ -86,7 +86,7 @@ t.test('every panel query of the dashboards runs and returns data on simulated t
   const am = await startAlertmanagerFixture(t, toYaml({ route: { receiver: 'null' }, receivers: [{ name: 'null' }] }))
   const nats = await startNats(t)
   const ch = await startClickHouse(t)
-  const { url: ingestUrl } = await startIngest(t, nats.nc, { partitions: 4, analyseText: createTextAnalyser(config) })
+  const { url: ingestUrl, privateUrl: ingestPrivateUrl } = await startIngest(t, nats.nc, { partitions: 4, analyseText: createTextAnalyser(config) })
   const processorPort = await freePort()
   const processor = createProcessor({ host: '127.0.0.1', port: processorPort, config, partitions: 4, alertmanagerUrl: am.url }, { nc: nats.nc, clickhouse: ch.client, log })
   await processor.start()
@@ -99,8 +99,8 @@ t.test('every panel query of the dashboards runs and returns data on simulated t
         rule_files: Object.keys(ruleFiles),
         alerting: { alertmanagers: [{ static_configs: [{ targets: [new URL(am.url).host] }] }] },
         scrape_configs: [
-          { job_name: 'deskpulse-processor', static_configs: [{ targets: [`127.0.0.1:${processorPort}`] }] },
-          { job_name: 'deskpulse-ingest', static_configs: [{ targets: [new URL(ingestUrl).host] }] },
+          { job_name: 'deskpulse-processor', static_configs: [{ targets: [new URL(processor.privateUrl!).host] }] },
+          { job_name: 'deskpulse-ingest', static_configs: [{ targets: [new URL(ingestPrivateUrl).host] }] },
         ],
       }),
     ruleFiles,
@@ -113,8 +113,8 @@ t.test('every panel query of the dashboards runs and returns data on simulated t
   t.equal((await fetch(`${ingestUrl}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${TEST_API_TOKEN}`, 'content-type': 'application/json' }, body: '{"type":"nonsense"}' })).status, 400, 'an invalid event is rejected')
   t.equal(await sendConcurrently(traffic.lines, ingestUrl, 16), traffic.lines.length, 'every line accepted')
   const counter = async (url: string, name: string) => [...(await (await fetch(url)).text()).matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0)
-  const published = await counter(`${ingestUrl}/metrics`, 'deskpulse_ingest_events_published_total')
-  await eventually(async () => ((await counter(`http://127.0.0.1:${processorPort}/metrics`, 'deskpulse_events_processed_total')) >= published ? true : undefined), 60_000, 'the processor to process every event')
+  const published = await counter(`${ingestPrivateUrl}/metrics`, 'deskpulse_ingest_events_published_total')
+  await eventually(async () => ((await counter(`${processor.privateUrl}/metrics`, 'deskpulse_events_processed_total')) >= published ? true : undefined), 60_000, 'the processor to process every event')
   const promValue = async (q: string) => {
     const body = (await (await fetch(`${prom.url}/api/v1/query?${new URLSearchParams({ query: q })}`)).json()) as { data: { result: Array<{ value: [number, string] }> } }
     return body.data.result[0]?.value[1]
@@ -132,7 +132,7 @@ t.test('every panel query of the dashboards runs and returns data on simulated t
   t.comment(`${published} events sent, processed and scraped in ${Date.now() - t1} ms`)
 
   await t.test('every metric a panel reads is on /metrics or a recording rule', async (t) => {
-    const exposed = new Set([...exposedNames(await (await fetch(`http://127.0.0.1:${processorPort}/metrics`)).text()), ...exposedNames(await (await fetch(`${ingestUrl}/metrics`)).text())])
+    const exposed = new Set([...exposedNames(await (await fetch(`${processor.privateUrl}/metrics`)).text()), ...exposedNames(await (await fetch(`${ingestPrivateUrl}/metrics`)).text())])
     const used = new Map<string, string>()
     for (const { json } of dashboards) {
       const exprs = [

@@ -25,7 +25,7 @@ const EXAMPLES = [
 
 t.test('/v1/events', async (t) => {
   const nats = await startNats(t)
-  const { url } = await startIngest(t, nats.nc)
+  const { url, privateUrl } = await startIngest(t, nats.nc)
   const post = (body: unknown, headers: Record<string, string> = bearer()) =>
     fetch(`${url}/v1/events`, { method: 'POST', headers, body: JSON.stringify(body) })
 
@@ -96,7 +96,7 @@ t.test('/v1/events', async (t) => {
   })
 
   await t.test('the OpenAPI document is generated from the same schemas', async (t) => {
-    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, { post?: { requestBody?: unknown } }> }
+    const doc = (await (await fetch(`${privateUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, { post?: { requestBody?: unknown } }> }
     t.match(doc.openapi, /^3\./)
     const body = JSON.stringify(doc.paths['/v1/events']?.post?.requestBody)
     for (const type of ['message.sent', 'conversation.assigned', 'conversation.resolved', 'conversation.tagged', 'bot.handoff', 'csat.response', 'agent.status']) {

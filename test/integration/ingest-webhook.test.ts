@@ -11,7 +11,7 @@ const mid = (id: string) => createHmac('sha256', TEST_PII_KEY).update(`\u0000mes
 t.test('webhook route', async (t) => {
   const nats = await startNats(t)
   const logs = logCapture()
-  const { url } = await startIngest(t, nats.nc, { appSecrets: ['retired-secret-1', TEST_SECRET] }, logs.log)
+  const { url, privateUrl } = await startIngest(t, nats.nc, { appSecrets: ['retired-secret-1', TEST_SECRET] }, logs.log)
 
   await t.test('verification handshake', async (t) => {
     const q = (p: Record<string, string>) => fetch(`${url}/webhooks/whatsapp?${new URLSearchParams(p)}`)
@@ -116,7 +116,7 @@ t.test('webhook route', async (t) => {
   })
 
   await t.test('metrics count requests by route and code, rejections by reason, events by kind', async (t) => {
-    const text = await (await fetch(`${url}/metrics`)).text()
+    const text = await (await fetch(`${privateUrl}/metrics`)).text()
     t.match(text, /deskpulse_ingest_requests_total\{route="\/webhooks\/whatsapp",code="401"\} [1-9]/)
     t.match(text, /deskpulse_ingest_requests_total\{route="\/webhooks\/whatsapp",code="413"\} 1\b/)
     t.match(text, /deskpulse_ingest_rejected_total\{reason="signature_missing"\} 1\b/)

@@ -4,6 +4,7 @@
  */
 import t from 'tap'
 import { Kvm } from '@nats-io/kv'
+import { jetstreamManager } from '@nats-io/jetstream'
 import { createLeases, OWNERS_BUCKET } from '../../processor/shell/leases.js'
 import { createProcessor } from '../../processor/processor.js'
 import { createLogger } from '../../cli/logger.js'
@@ -100,20 +101,44 @@ t.test('a standby processor (no partition free) is ready, reports zero partition
     const port = await freePort()
     const p = createProcessor({ host: '127.0.0.1', port, config, instanceId: id, runner: { flushIntervalMs: 100 } }, { nc: nats.nc, clickhouse: ch.client, log })
     await p.start()
-    return { p, base: `http://127.0.0.1:${port}` }
+    return { p, base: `http://127.0.0.1:${port}`, admin: p.privateUrl! }
   }
   const gauge = async (base: string) => Number(/^deskpulse_processor_partitions_owned (\S+)/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1])
   const first = await make('first')
   const standby = await make('standby')
   t.same(first.p.partitions, [0], 'the first owns the one partition')
   t.same(standby.p.partitions, [], 'the second stands by')
-  t.equal(await gauge(first.base), 1)
-  t.equal(await gauge(standby.base), 0, 'deskpulse_processor_partitions_owned 0')
+  t.equal(await gauge(first.admin), 1)
+  t.equal(await gauge(standby.admin), 0, 'deskpulse_processor_partitions_owned 0')
   t.equal((await fetch(`${standby.base}/readyz`)).status, 200, 'a standby is ready')
-  t.match(await (await fetch(`${standby.base}/v1/summary`)).json(), { conversations: { opened: 0 } }, 'its summary is empty')
+  t.match(await (await fetch(`${standby.admin}/v1/summary`)).json(), { conversations: { opened: 0 } }, 'its summary is empty')
 
   await first.p.close()
-  await eventually(async () => ((await gauge(standby.base)) === 1 ? true : undefined), 10_000, 'the standby to take the partition')
+  await eventually(async () => ((await gauge(standby.admin)) === 1 ? true : undefined), 10_000, 'the standby to take the partition')
   t.same(standby.p.partitions, [0])
   await standby.p.close()
+})
+
+t.test('lease rounds leave no NATS consumer behind: the bucket’s consumer count stays constant', async (t) => {
+  const nats = await startNats(t)
+  const a = instance(nats.nc, 'a', { leaseMs: 1_200 })
+  const b = instance(nats.nc, 'b', { leaseMs: 1_200 })
+  await a.leases.start()
+  await b.leases.start()
+  const jsm = await jetstreamManager(nats.nc)
+  const consumers = async () => (await jsm.streams.info(`KV_${OWNERS_BUCKET}`)).state.consumer_count
+  await eventually(async () => (a.running.size === 2 && b.running.size === 2 ? true : undefined), 10_000, 'two each')
+  const before = await consumers()
+  // 20 lease rounds of each instance (one every lease/6 = 200 ms): before the fix, one consumer each.
+  const rounds = 20
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setTimeout(r, 200))
+  const after = await consumers()
+  t.comment(`consumers on KV_${OWNERS_BUCKET}: ${before} before, ${after} after ${rounds} rounds of two instances`)
+  t.equal(after, before, 'no consumer created per round is left behind')
+  t.equal(after, 0, 'the lease logic keeps no consumer at all')
+  // A partition given back is claimable at once: its key is gone, not a delete marker.
+  await b.leases.close()
+  await eventually(async () => (a.running.size === 4 ? true : undefined), 10_000, 'a to own every partition')
+  t.equal(await consumers(), 0, 'still none after a hand-over')
+  await a.leases.close()
 })

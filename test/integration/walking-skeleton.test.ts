@@ -59,7 +59,7 @@ t.test('a signed webhook travels ingest → JetStream → processor → ClickHou
   ])
 
   const metrics = await eventually(async () => {
-    const text = await (await fetch(`http://127.0.0.1:${processorPort}/metrics`)).text()
+    const text = await (await fetch(`${processor.privateUrl}/metrics`)).text()
     return /deskpulse_events_processed_total\{kind="message.in"\} 1\b/.test(text) ? text : undefined
   }, 5_000, 'the processed counter')
   t.match(metrics, /helpdesk_messages_total\{line="106540352242922",direction="in",sender_kind="customer"\} 1\b/)
@@ -68,7 +68,7 @@ t.test('a signed webhook travels ingest → JetStream → processor → ClickHou
   // clock that drives timers once caught up, so by now the chat missed its 24-hour window and
   // was auto-closed for inactivity (KPIS.md "Entities", "Missed").
   const summary = await eventually(async () => {
-    const s = (await (await fetch(`http://127.0.0.1:${processorPort}/v1/summary`)).json()) as { conversations: { opened: number }; messages: { in: number }; backlog: { unassigned: number } }
+    const s = (await (await fetch(`${processor.privateUrl}/v1/summary`)).json()) as { conversations: { opened: number }; messages: { in: number }; backlog: { unassigned: number } }
     return s.conversations.opened === 1 ? s : undefined
   }, 5_000, 'the live summary')
   t.match(summary, { messages: { in: 1 }, conversations: { opened: 1, resolved: 1, open: 0 }, missed: 1 })

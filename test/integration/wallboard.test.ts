@@ -92,6 +92,6 @@ t.test('the wallboard: token checked before any data, 200 screens get the snapsh
   t.comment(`${CLIENTS} screens: ${fanout.length} deltas delivered, fan-out p50 ${fanout[Math.floor(fanout.length / 2)]} ms, p99 ${p99(fanout)} ms; webhook → on every screen p50 ${endToEnd[Math.floor(endToEnd.length / 2)]} ms, p99 ${p99(endToEnd)} ms; heap ${((heapAfter - heapBefore) / 2 ** 20).toFixed(1)} MiB more with the screens connected`)
   t.ok(p99(fanout) < 1_000, `update latency p99 ${p99(fanout)} ms (under 1 s)`)
   t.ok(screens.every((s) => s.received.every((r, i) => i === 0 || r.msg.seq > s.received[i - 1]!.msg.seq)), 'updates arrive in order on every screen')
-  t.match(await (await fetch(`${base}/metrics`)).text(), new RegExp(`deskpulse_wallboard_clients ${CLIENTS}\\b`))
+  t.match(await (await fetch(`${processor.privateUrl}/metrics`)).text(), new RegExp(`deskpulse_wallboard_clients ${CLIENTS}\\b`))
   t.notOk(screens[0]!.received.some((r) => JSON.stringify(r.msg).includes('39333000')), 'no phone number on the wallboard')
 })

@@ -10,6 +10,7 @@ interface Service {
   profiles?: string[]
   environment?: Record<string, string>
   volumes?: string[]
+  ports?: string[]
 }
 interface Compose {
   services: Record<string, Service>
@@ -83,4 +84,16 @@ t.test('the demo profile sends simulated live traffic to the ingest', async (t) 
   t.match(command, /--rate \d+/)
   t.match(command, /--seed \d+ --conversations \d+/)
   t.ok(sim.environment!.WHATSAPP_APP_SECRET && sim.environment!.DESKPULSE_API_TOKEN, 'signs with the same secrets as the ingest')
+})
+
+t.test('Prometheus scrapes the private listeners, reachable on the compose network and not published on the host', async (t) => {
+  const prom = parse(await readFile(new URL('../../alerting/prometheus.yml', import.meta.url), 'utf8')) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> }
+  const targets = Object.fromEntries(prom.scrape_configs.map((c) => [c.job_name, c.static_configs.flatMap((s) => s.targets)]))
+  const { ingest, processor } = compose.services as Record<'ingest' | 'processor', Service>
+  t.equal(ingest.environment!.PRIVATE_HOST, '0.0.0.0', 'the private listeners listen on the compose network')
+  t.same(targets['deskpulse-ingest'], [`ingest:${ingest.environment!.INGEST_PRIVATE_PORT}`])
+  t.same(targets['deskpulse-processor'], [`processor:${processor.environment!.PROCESSOR_PRIVATE_PORT}`])
+  const published = (s: Service) => (s.ports ?? []).map((p) => p.split(':').at(-1))
+  t.notOk(published(ingest).includes(ingest.environment!.INGEST_PRIVATE_PORT), 'the ingest private port is not published')
+  t.notOk(published(processor).includes(processor.environment!.PROCESSOR_PRIVATE_PORT), 'the processor private port is not published')
 })

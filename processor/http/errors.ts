@@ -1,0 +1,19 @@
+/** The processor's HTTP errors, coded as the ingest's (ingest/errors.ts): status, code, reason. */
+export const ERRORS = {
+  ADMIN_TOKEN: { status: 401, code: 'DESKPULSE_ERR_ADMIN_TOKEN', reason: 'admin_token', message: 'a valid Authorization: Bearer <DESKPULSE_ADMIN_TOKEN> is required' },
+} as const
+
+export type ProcessorErrorName = keyof typeof ERRORS
+
+export class ProcessorHttpError extends Error {
+  readonly statusCode: number
+  readonly code: string
+  readonly reason: string
+  constructor(name: ProcessorErrorName, message: string = ERRORS[name].message) {
+    super(message)
+    const e = ERRORS[name]
+    this.statusCode = e.status
+    this.code = e.code
+    this.reason = e.reason
+  }
+}
