@@ -73,9 +73,10 @@ t.test('kill -9 at random moments, restart: the same summary, counters and rows 
   // stop both cleanly, then read each embedded store in turn.
   for (const p of [steady, crashy]) {
     await eventually(async () => {
-      const writer = await jsm.consumers.info(STREAM, `${p.name}-store`)
-      return writer.num_pending === 0 && writer.num_ack_pending === 0 ? true : undefined
-    }, 600_000, `${p.name}'s store writer to write every event`)
+      const writers = []
+      for await (const c of jsm.consumers.list(STREAM)) if (c.name.startsWith(`${p.name}-`) && c.name.endsWith('-store')) writers.push(c)
+      return writers.length > 0 && writers.every((w) => w.num_pending === 0 && w.num_ack_pending === 0) ? true : undefined
+    }, 600_000, `${p.name}'s store writers to write every event`)
   }
   await steady.kill('SIGTERM')
   await crashy.kill('SIGTERM')

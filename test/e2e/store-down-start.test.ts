@@ -16,13 +16,15 @@ t.test('with ClickHouse unreachable, deskpulse start serves metrics and the wall
   const receiver = await startReceiver(t)
   const am = await startAlertmanagerFixture(t, alertmanagerConfig(receiver.url))
   const dataDir = await tempDir(t)
-  const [port, processorPort, natsPort, natsMonitorPort, nowhere] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()]
+  const [port, processorPort, privatePort, natsPort, natsMonitorPort, nowhere] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()]
   const child = spawn(process.execPath, [bin, 'start'], {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
       PORT: String(port),
       PROCESSOR_PORT: String(processorPort),
+      PROCESSOR_PRIVATE_PORT: String(privatePort),
+      INGEST_PRIVATE_PORT: String(await freePort()),
       NATS_PORT: String(natsPort),
       NATS_MONITOR_PORT: String(natsMonitorPort),
       DESKPULSE_DATA_DIR: dataDir,
@@ -50,7 +52,7 @@ t.test('with ClickHouse unreachable, deskpulse start serves metrics and the wall
   const body = (await ready.json()) as { status: string; store: string }
   t.equal(ready.status, 200, '/readyz is 200: the live path works')
   t.match(body.store, /ClickHouse unavailable/, '/readyz reports the store unavailable')
-  const metrics = await (await fetch(`${processor}/metrics`)).text()
+  const metrics = await (await fetch(`http://127.0.0.1:${privatePort}/metrics`)).text()
   t.match(metrics, /^deskpulse_processor_clickhouse_up 0$/m, '/metrics is served and says the store is down')
   const page = await fetch(`${processor}/`)
   t.equal(page.status, 200, 'the wallboard page is served')

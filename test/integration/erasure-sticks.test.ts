@@ -42,7 +42,7 @@ t.test('an erased customer leaves the live state and checkpoints, and no restart
   }
   let processor: Processor = await start()
   t.teardown(() => processor.close())
-  const summary = async () => (await (await fetch(`http://127.0.0.1:${port}/v1/summary`)).json()) as Summary
+  const summary = async () => (await (await fetch(`${processor.privateUrl}/v1/summary`)).json()) as Summary
   const now = () => Math.floor(Date.now() / 1000)
   const write = (from: string, id: string) => postSigned(url, JSON.stringify(textWebhook({ from, id, ts: now() })))
 
@@ -71,7 +71,7 @@ t.test('an erased customer leaves the live state and checkpoints, and no restart
   const h = natsHeaders()
   h.set('Nats-Msg-Id', late.id)
   await jetstream(nats.nc).publish(subjectFor(0, 'message.in'), JSON.stringify(late), { headers: h })
-  await eventually(async () => (/deskpulse_processor_events_refused_total\{reason="erased"\} 1/.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()) ? true : undefined), 10_000, 'the late copy refused')
+  await eventually(async () => (/deskpulse_processor_events_refused_total\{reason="erased"\} 1/.test(await (await fetch(`${processor.privateUrl}/metrics`)).text()) ? true : undefined), 10_000, 'the late copy refused')
   t.pass('a late event of the erased customer is refused and counted')
 
   // C's state is in a checkpoint taken before C's erasure, while no processor runs.
