@@ -1,11 +1,11 @@
 /**
- * The pipeline's own health (ARCHITECTURE.md "Alerts"): ingest rejections, processor lag, and a
- * part down or missing from Prometheus.
+ * The pipeline's own health (ARCHITECTURE.md "Alerts"): ingest rejections, processor lag, the
+ * store writers behind, and a part down or missing from Prometheus.
  */
 import { alert, lastWindow, spoken, text, type AlertingRule, type RuleGroup } from './rule.js'
 import { THRESHOLDS } from './thresholds.js'
 
-const { ingestRejection, processorLag, down } = THRESHOLDS
+const { ingestRejection, processorLag, storeLag, down } = THRESHOLDS
 
 /** The requests that can be rejected: Prometheus scrapes and health probes left out. */
 const REQUESTS = 'deskpulse_ingest_requests_total{route!~"/metrics|/healthz|/readyz"}'
@@ -70,6 +70,26 @@ const processorLagging: AlertingRule[] = [
   }),
 ]
 
+const storeBehind: AlertingRule = alert({
+  alert: 'DeskpulseStoreBehind',
+  comment: text(
+    'The ClickHouse writers behind the live cores (ClickHouse down, slow or unreachable): the history is late,',
+    'the live path is not (alerting/src/thresholds.ts storeLag).',
+  ),
+  expr: `max by (job, instance) (deskpulse_processor_store_lag_seconds) > ${storeLag.seconds}
+`,
+  for: storeLag.for,
+  labels: { severity: 'warning' },
+  annotations: {
+    summary: 'ClickHouse writes of {{ $labels.instance }} are {{ $value | humanizeDuration }} behind',
+    description: text(
+      `The processor {{ $labels.instance }} has not written the last {{ $value | humanizeDuration }} of events to ClickHouse`,
+      `for ${spoken(storeLag.for)}: reports and the ClickHouse dashboards are late by as much. Alerts, metrics and the`,
+      'wallboard are live; the stream holds the backlog until ClickHouse takes it.',
+    ),
+  },
+})
+
 const deskpulseDown: AlertingRule = alert({
   alert: 'DeskpulseDown',
   comment: text(
@@ -94,5 +114,5 @@ const deskpulseDown: AlertingRule = alert({
 
 export const PIPELINE_ALERTS_GROUP: RuleGroup = {
   name: 'deskpulse-pipeline-alerts',
-  rules: [ingestRejecting, ...processorLagging, deskpulseDown],
+  rules: [ingestRejecting, ...processorLagging, storeBehind, deskpulseDown],
 }

@@ -109,6 +109,15 @@ export const THRESHOLDS = {
     /** A catch-up after a restart or a slow batch passes within 2 minutes. */
     for: '2m' as Duration,
   },
+  storeLag: {
+    /**
+     * The ClickHouse writer 5 minutes behind the live cores: history, reports and the ClickHouse
+     * dashboards are late. Pages, metrics and the wallboard are not (docs/pipeline.md "Two runners").
+     */
+    seconds: 300,
+    /** A store restart or a burst written in a few batches passes within 5 minutes. */
+    for: '5m' as Duration,
+  },
   down: {
     /**
      * A minute of failed scrapes (12 of the processor at 5 s, 4 of the ingest at 15 s in
