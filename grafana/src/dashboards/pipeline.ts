@@ -24,7 +24,7 @@ export const pipeline: DashboardDefinition = {
   mayBeEmpty: {
     'Rejections by reason': 'deskpulse_ingest_rejected_total has no series until the ingest rejects a request',
     'Alert posts to Alertmanager per minute': 'deskpulse_alertmanager_posts_total has no series until the processor posts a per-chat escalation (never without ALERTMANAGER_URL)',
-    'Pipeline alerts firing': 'no DeskpulseIngestRejecting, DeskpulseProcessorLagging or DeskpulseDown firing is the normal state',
+    'Pipeline alerts firing': 'no DeskpulseIngestRejecting, DeskpulseProcessorLagging, DeskpulseStoreBehind or DeskpulseDown firing is the normal state',
   },
   build: () =>
     finish(
@@ -55,7 +55,7 @@ export const pipeline: DashboardDefinition = {
         }))
         .withPanel(statPanel({
           title: 'ClickHouse writes',
-          description: 'Whether the last ClickHouse insert succeeded (deskpulse_processor_clickhouse_up); while it fails the processor stops reading and retries.',
+          description: 'Whether the last ClickHouse insert succeeded (deskpulse_processor_clickhouse_up); while it fails the store writers retry and the stream holds their backlog; alerts, metrics and the wallboard go on.',
           unit: 'none',
           steps: STEPS.up,
           mappings: [{ type: dashboard.MappingType.ValueToText, options: { '0': { text: 'failing', color: 'red' }, '1': { text: 'ok', color: 'green' } } }],
@@ -127,11 +127,20 @@ export const pipeline: DashboardDefinition = {
         }))
         .withPanel(timeSeriesPanel({
           title: 'ClickHouse write errors per minute',
-          description: 'Failed ClickHouse inserts per minute (each is retried; processing pauses meanwhile).',
+          description: 'Failed ClickHouse inserts per minute (each is retried; the store writers read nothing further meanwhile, the live path goes on).',
           unit: 'suffix: /min',
           steps: STEPS.anyIsBad,
           w: 8,
           queries: [prom('sum(rate(deskpulse_clickhouse_write_errors_total[5m])) * 60', { legend: 'write errors' })],
+        }))
+        .withPanel(timeSeriesPanel({
+          title: 'ClickHouse writers behind',
+          description: 'How far the ClickHouse writers are behind the live cores, per processor instance (deskpulse_processor_store_lag_seconds); DeskpulseStoreBehind warns above 300 s for 5 minutes. Pages do not wait for them.',
+          unit: 's',
+          steps: STEPS.lag,
+          thresholdsStyle: common.GraphThresholdsStyleMode.Dashed,
+          w: 8,
+          queries: [prom('max by (instance) (deskpulse_processor_store_lag_seconds)', { legend: '{{instance}}' })],
         }))
         .withPanel(timeSeriesPanel({
           title: 'Events processed per second by kind',
@@ -177,7 +186,7 @@ export const pipeline: DashboardDefinition = {
         }))
         .withPanel(tablePanel({
           title: 'Pipeline alerts firing',
-          description: 'DeskpulseIngestRejecting, DeskpulseProcessorLagging and DeskpulseDown alerts firing now.',
+          description: 'DeskpulseIngestRejecting, DeskpulseProcessorLagging, DeskpulseStoreBehind and DeskpulseDown alerts firing now.',
           unit: 'none',
           steps: STEPS.anyIsBad,
           w: 12,
