@@ -134,6 +134,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   let storeError: string | null = opts.prepareStore ? 'ClickHouse not prepared yet' : null
   let erasures: Erasures | undefined
   let closing = false
+  const stopRetrying = new AbortController()
   /** Partitions whose runner has started, in order: the summary's engines. */
   const running = new Set<number>()
   const lags = new Map<number, number>()
@@ -217,7 +218,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
 
   /** The partition's ClickHouse writer: its own consumer and checkpoint, so it stalls nothing else. */
   async function startStore(p: number) {
-    if (storeRunners.has(p) || !running.has(p)) return
+    if (closing || storeRunners.has(p) || !running.has(p)) return
     const runner = createRunner(
       { ...runnerDeps(p), clickhouse: deps.clickhouse, log: log.child({ partition: p, role: 'store' }) },
       opts.config,
@@ -247,7 +248,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
         storeError = `ClickHouse unavailable: ${(err as Error).message}`
         metrics.clickhouseUp.set(0)
         log.warn({ attempt, err: { message: (err as Error).message } }, 'ClickHouse not ready; live processing goes on, retrying')
-        await sleep(Math.min(500 * 2 ** attempt, 10_000))
+        await sleep(Math.min(500 * 2 ** attempt, 10_000), undefined, { signal: stopRetrying.signal }).catch(() => {})
       }
     }
   }
@@ -411,11 +412,13 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     },
     async close() {
       closing = true
+      stopRetrying.abort()
       clearInterval(liveTimer)
       clearInterval(storeLagTimer)
       await http.close()
       await leases?.close()
-      await storePreparing
+      // A migration in flight against an unresponsive server is not waited for (Ctrl-C must work).
+      await Promise.race([storePreparing, sleep(2_000)])
       await alerts?.close()
       await erasures?.close()
       connection.close()
