@@ -418,7 +418,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       await http.close()
       await leases?.close()
       // A migration in flight against an unresponsive server is not waited for (Ctrl-C must work).
-      await Promise.race([storePreparing, sleep(2_000)])
+      await Promise.race([storePreparing, new Promise((resolve) => setTimeout(resolve, 2_000).unref())])
       await alerts?.close()
       await erasures?.close()
       connection.close()
