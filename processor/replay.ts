@@ -41,7 +41,8 @@ export function lineToEvents(line: string, lineNo: number, opts: { keyCustomer: 
   const rec = parsed as { webhook?: unknown; event?: unknown }
   try {
     if (rec && typeof rec === 'object' && 'webhook' in rec) {
-      return normaliseWebhook(rec.webhook, { keyCustomer: opts.keyCustomer, storeText: false, receivedAt: opts.receivedAt, ...(opts.analyseText ? { analyseText: opts.analyseText } : {}) })
+      // A file's dates are taken as they are: the event-time guard is for live input only.
+      return normaliseWebhook(rec.webhook, { keyCustomer: opts.keyCustomer, storeText: false, receivedAt: opts.receivedAt, maxFutureSkewSeconds: Infinity, ...(opts.analyseText ? { analyseText: opts.analyseText } : {}) })
     }
     if (rec && typeof rec === 'object' && 'event' in rec) {
       return validateApiEvents([rec.event]).map((e) => normaliseApiEvent(e, { keyCustomer: opts.keyCustomer, storeText: false, receivedAt: opts.receivedAt }))

@@ -30,7 +30,8 @@ export interface ClusterServer {
   /** SIGTERM, then SIGKILL after a grace period. */
   stop(): Promise<void>
   /** Starts the server again on the same ports and store; resolves once it is current with the cluster. */
-  restart(): Promise<void>
+  /** Starts it again and waits until every server is current (`timeoutMs`, default the start timeout). */
+  restart(timeoutMs?: number): Promise<void>
 }
 
 export interface NatsCluster {
@@ -180,7 +181,7 @@ export async function startNatsCluster(opts: NatsClusterOptions): Promise<NatsCl
     for (;;) {
       const problem = await clusterReady()
       if (!problem) return
-      if (Date.now() > deadline) throw new Error(`NATS cluster not ready within ${timeoutMs} ms: ${problem}`)
+      if (Date.now() > deadline) throw new Error(`NATS cluster not ready by the deadline: ${problem}`)
       await sleep(100)
     }
   }
@@ -216,11 +217,11 @@ export async function startNatsCluster(opts: NatsClusterOptions): Promise<NatsCl
       down.add(i)
       await procs[i]?.stop()
     },
-    async restart() {
+    async restart(within = timeoutMs) {
       await procs[i]?.stop()
       procs[i] = await launch(p)
       down.delete(i)
-      await waitReady(Date.now() + timeoutMs)
+      await waitReady(Date.now() + within)
     },
   }))
 

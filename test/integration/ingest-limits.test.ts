@@ -14,7 +14,7 @@ const deep = (n: number, inner = '1') => '['.repeat(n) + inner + ']'.repeat(n)
 
 t.test('limits and event time', async (t) => {
   const nats = await startNats(t)
-  const { url } = await startIngest(t, nats.nc)
+  const { url, privateUrl } = await startIngest(t, nats.nc)
   const post = (body: string) => fetch(`${url}/v1/events`, { method: 'POST', headers: bearer(), body })
   const postJson = (body: unknown) => post(JSON.stringify(body))
 
@@ -101,7 +101,7 @@ t.test('limits and event time', async (t) => {
       t.ok(at >= sent - 1000 && at <= answered + 1000, `at ${e.event.at} is the receive time`)
       t.equal(e.event.at, e.event.received_at)
     }
-    const metrics = await (await fetch(`${url}/metrics`)).text()
+    const metrics = await (await fetch(`${privateUrl}/metrics`)).text()
     t.match(metrics, /deskpulse_ingest_timestamps_clamped_total\{reason="future"\} 2\b/)
     t.match(metrics, /deskpulse_ingest_timestamps_clamped_total\{reason="invalid"\} 0\b/)
     t.match(metrics, /deskpulse_ingest_rejected_total\{reason="too_deep"\} 9\b/)
