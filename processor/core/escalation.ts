@@ -23,17 +23,24 @@ export interface EscalationDeps {
   emit: (e: Effect) => void
 }
 
+/**
+ * When a waiting conversation warns and breaches (ms; Infinity when the calendar never reaches
+ * it): the one definition of the rule's moments, for the core's timers and for every reader.
+ * Written into `into` (the core's hot path allocates nothing per event).
+ */
+export function escalationMoments(c: Pick<Conversation, 'waitingSince' | 'waitingNegative' | 'line'>, th: Config['thresholds'], calendars: ReadonlyMap<string, Calendar>, into = { warn: 0, breach: 0 }) {
+  const limit = c.waitingNegative ? th.escalate_after_negative : th.escalate_after
+  const start = c.waitingSince!
+  const cal = th.escalate_outside_hours ? undefined : calendars.get(c.line)
+  into.warn = cal ? addBusinessSeconds(cal, start, limit - th.warn_before) : start + (limit - th.warn_before) * S
+  into.breach = cal ? addBusinessSeconds(cal, start, limit) : start + limit * S
+  return into
+}
+
 export function createEscalation({ th, calendars, timers, totals, rolling, emit }: EscalationDeps) {
   /** When the current waiting period warns and breaches (into `limits`: no allocation per event). */
   const limits = { warn: 0, breach: 0 }
-  function limitsOf(c: Conversation): typeof limits {
-    const limit = c.waitingNegative ? th.escalate_after_negative : th.escalate_after
-    const start = c.waitingSince!
-    const cal = th.escalate_outside_hours ? undefined : calendars.get(c.line)
-    limits.warn = cal ? addBusinessSeconds(cal, start, limit - th.warn_before) : start + (limit - th.warn_before) * S
-    limits.breach = cal ? addBusinessSeconds(cal, start, limit) : start + limit * S
-    return limits
-  }
+  const limitsOf = (c: Conversation) => escalationMoments(c, th, calendars, limits)
 
   /** One escalation timer at a time (the warning, then the breach): fewer timers per chat. */
   function scheduleEscalation(c: Conversation) {

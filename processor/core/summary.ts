@@ -1,6 +1,6 @@
 import { emptyTiming, type Summary } from '../../schemas/summary.js'
+import { project } from './projection.js'
 import type { Engine } from './engine.js'
-import { stateOf } from './state.js'
 import { TimingStat } from './timing.js'
 import type { AgentTally } from './tallies.js'
 
@@ -105,7 +105,6 @@ function mergedTally(views: readonly View[], agent: string): AgentTally | undefi
 export function summariseMany(engines: readonly Engine[], until: number) {
   if (engines.length === 0) throw new Error('summariseMany needs at least one engine')
   const views = engines.map((e) => e.view)
-  const { config } = views[0]!
   const totals = sumTotals(views.map((v) => v.totals))
   const timing = Object.fromEntries((Object.keys(views[0]!.timing) as Array<keyof View['timing']>).map((k) => [k, mergeTimings(views.map((v) => v.timing[k]))])) as Record<keyof View['timing'], TimingStat>
   const single = views.length === 1 ? views[0]! : null
@@ -119,23 +118,18 @@ export function summariseMany(engines: readonly Engine[], until: number) {
       }
   const categories = single ? single.categories : sumMaps(views.map((v) => v.categories), addNumber)
 
+  // Point-in-time figures: the core's projection at `until`, summed over lines and teams.
   const backlog = { bot: 0, unassigned: 0, awaiting_agent: 0, awaiting_customer: 0 }
   let open = 0
   let oldestWaiting: number | null = null
   let closingSoon = 0
-  const soonMs = config.thresholds.window_closing_soon * 1000
-  const windowMs = config.thresholds.service_window * 1000
-  for (const { convs } of views) {
-    for (const c of convs.values()) {
-      if (!c.open) continue
-      open++
-      backlog[stateOf(c)]++
-      if (c.waitingSince !== null) {
-        if (oldestWaiting === null || c.waitingSince < oldestWaiting) oldestWaiting = c.waitingSince
-        const closes = c.lastCustomerAt + windowMs
-        if (closes > until && closes - until <= soonMs) closingSoon++
-      }
+  for (const s of project(engines, until, { waiting: false }).byLineTeam) {
+    for (const k of Object.keys(backlog) as Array<keyof typeof backlog>) {
+      backlog[k] += s.open[k]
+      open += s.open[k]
     }
+    if (s.oldestWaitingSince !== null && (oldestWaiting === null || s.oldestWaitingSince < oldestWaiting)) oldestWaiting = s.oldestWaitingSince
+    closingSoon += s.windowClosing
   }
   const agentReports = single ? single.agents.report(until) : mergedAgents(views, until)
   const tallyOf = (agent: string) => (single ? single.perAgent.get(agent) : mergedTally(views, agent))
