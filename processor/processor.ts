@@ -183,9 +183,11 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   })
 
   const runnerDeps = (p: number) => ({ nc: deps.nc, checkpoints: fenced(p), log: log.child({ partition: p }), metrics: metricsOf(p), ...(erasures ? { erasures } : {}) })
+  const storeName = (p: number) => `${nameOf(p)}-store`
   const partitionOptions = (p: number): RunnerOptions => ({
     ...runnerOptions,
     durable: nameOf(p),
+    storeCheckpoint: storeName(p),
     filterSubject: filterOf(p),
     partition: p,
     maxFutureMs: (opts.maxFutureSkewSeconds ?? 300) * 1000,
@@ -222,7 +224,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     const runner = createRunner(
       { ...runnerDeps(p), clickhouse: deps.clickhouse, log: log.child({ partition: p, role: 'store' }) },
       opts.config,
-      { ...partitionOptions(p), role: 'store', durable: `${nameOf(p)}-store`, legacyCheckpoint: nameOf(p) },
+      { ...partitionOptions(p), role: 'store', durable: storeName(p) },
       { onConsumerLost: () => void leases?.release(p) },
     )
     storeRunners.set(p, runner)
@@ -230,7 +232,25 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       await runner.start()
     } catch (err) {
       storeRunners.delete(p)
-      log.warn({ partition: p, err: { message: (err as Error).message } }, 'store writer failed to start; retried with the next partition change or store check')
+      await runner.close().catch(() => {})
+      log.warn({ partition: p, err: { message: (err as Error).message } }, 'store writer failed to start; retried within a second')
+      return
+    }
+    // Stopped or closed while it started: it must not run on.
+    if (closing || storeRunners.get(p) !== runner || !running.has(p)) {
+      if (storeRunners.get(p) === runner) storeRunners.delete(p)
+      await runner.close()
+    }
+  }
+
+  /** Once a second: a partition whose writer is missing (a failed start) gets one again. */
+  const starting = new Set<number>()
+  function ensureStores() {
+    if (!storeReady || closing) return
+    for (const p of running) {
+      if (storeRunners.has(p) || starting.has(p)) continue
+      starting.add(p)
+      void startStore(p).finally(() => starting.delete(p))
     }
   }
 
@@ -353,18 +373,19 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   }
 
   /** Seconds the writers are behind the live cores (0 when level). */
+  /**
+   * How far the writers are behind (s): the age of the oldest event a writer holds and has not
+   * written, or, for a partition whose writer is not running, how long it has been missing.
+   */
+  const storeMissingSince = new Map<number, number>()
   function storeLagSeconds(): number {
     let lag = 0
     const now = Date.now()
-    for (const [p, live] of runners) {
+    for (const p of running) {
       const store = storeRunners.get(p)
-      if (!store) {
-        if (Number.isFinite(live.lastReceivedAt) && live.doneSeq > 0) lag = Math.max(lag, (now - live.lastReceivedAt) / 1000)
-        continue
-      }
-      if (store.doneSeq >= live.doneSeq) continue
-      const since = Number.isFinite(store.lastReceivedAt) ? store.lastReceivedAt : live.lastReceivedAt
-      if (Number.isFinite(since)) lag = Math.max(lag, (now - since) / 1000)
+      const since = store ? store.unwrittenSince : (storeMissingSince.get(p) ?? storeMissingSince.set(p, now).get(p)!)
+      if (store) storeMissingSince.delete(p)
+      if (since !== null && Number.isFinite(since)) lag = Math.max(lag, (now - since) / 1000)
     }
     return lag
   }
@@ -391,7 +412,10 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       erasures = await openErasures(deps.nc, opts.replicas ?? 1, log)
       if (!opts.prepareStore) storeReady = true
       metrics.storeLag.set(0)
-      storeLagTimer = setInterval(() => metrics.storeLag.set(storeLagSeconds()), 1_000)
+      storeLagTimer = setInterval(() => {
+        ensureStores()
+        metrics.storeLag.set(storeLagSeconds())
+      }, 1_000)
       leases = createLeases(
         deps.nc,
         { group, partitions, leaseMs: processing.lease_seconds * 1000, replicas: opts.replicas ?? 1, ...(opts.instanceId ? { instanceId: opts.instanceId } : {}) },

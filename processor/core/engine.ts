@@ -582,6 +582,8 @@ export function createEngine(config: Config, initial?: EngineState) {
         if (c.countedAgent) agents.move(c.countedAgent, null, Math.max(clock, c.openedAt))
         c.countedAgent = null
       }
+      // Its FCR verdict will never fall: it no longer waits for one.
+      if (c.fcrPending) totals.fcrPending--
       convs.delete(key)
       dirty.delete(c)
       quiet.delete(key)
@@ -590,7 +592,10 @@ export function createEngine(config: Config, initial?: EngineState) {
     for (const [key, watches] of [...fcrWatch]) {
       const list = of(key)
       if (!list) continue
-      for (const w of watches) list.push(w.id)
+      for (const w of watches) {
+        list.push(w.id)
+        totals.fcrPending--
+      }
       fcrWatch.delete(key)
     }
     for (const key of [...earlyReplies.keys()]) if (of(key)) earlyReplies.delete(key)

@@ -12,6 +12,7 @@
 import { Kvm, KvWatchInclude, type KV } from '@nats-io/kv'
 import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export const ERASURES_BUCKET = 'deskpulse_erasures'
 
@@ -38,7 +39,10 @@ export async function openErasures(nc: NatsConnection, replicas: number, log: Lo
   const tombstones = new Map<string, Tombstone>()
   const listeners = new Set<(customer: string, t: Tombstone) => void>()
 
+  /** The newest tombstone revision this process has heard of. */
+  let newest = 0
   function add(key: string, value: Uint8Array, revision: number) {
+    newest = Math.max(newest, revision)
     const customer = key.slice(2)
     let at: number
     try {
@@ -55,15 +59,34 @@ export async function openErasures(nc: NatsConnection, replicas: number, log: Lo
     for (const l of listeners) l(customer, t)
   }
 
-  // Watch first, then list: a tombstone written in between is seen by one or the other.
-  const watch = await kv.watch({ key: 't.>', include: KvWatchInclude.UpdatesOnly })
-  const watching = (async () => {
-    for await (const e of watch) if (e.operation === 'PUT') add(e.key, e.value, e.revision)
-  })().catch((err: Error) => log.error({ err: { message: err.message } }, 'erasure watch ended'))
-  for await (const key of await kv.keys('t.>')) {
-    const e = await kv.get(key)
-    if (e && e.operation === 'PUT') add(key, e.value, e.revision)
+  async function list() {
+    for await (const key of await kv.keys('t.>')) {
+      const e = await kv.get(key)
+      if (e && e.operation === 'PUT') add(key, e.value, e.revision)
+    }
   }
+  // Watch first, then list: a tombstone written in between is seen by one or the other. A watch
+  // that ends (a lost connection the client gave up on) is made again, and the list read again.
+  const stop = new AbortController()
+  let watch: Awaited<ReturnType<KV['watch']>> | undefined
+  let watchReady!: () => void
+  const firstWatch = new Promise<void>((resolve) => (watchReady = resolve))
+  const watching = (async () => {
+    for (let attempt = 0; !stop.signal.aborted; attempt++) {
+      try {
+        watch = await kv.watch({ key: 't.>', include: KvWatchInclude.UpdatesOnly })
+        watchReady()
+        if (attempt > 0) await list()
+        for await (const e of watch) if (e.operation === 'PUT') add(e.key, e.value, e.revision)
+      } catch (err) {
+        watchReady()
+        log.warn({ err: { message: (err as Error).message } }, 'erasure watch failed; watching again')
+      }
+      await sleep(Math.min(500 * 2 ** attempt, 10_000), undefined, { signal: stop.signal }).catch(() => {})
+    }
+  })()
+  await firstWatch
+  await list()
 
   return {
     /** The customer is erased and this event of theirs, received at `receivedAt`, predates it. */
@@ -91,8 +114,15 @@ export async function openErasures(nc: NatsConnection, replicas: number, log: Lo
       const r: ErasureReport = { conversations, at: new Date().toISOString() }
       await kv.put(reportKey(customer, runner), JSON.stringify(r))
     },
+    /** The newest tombstone revision heard. */
+    get revision() {
+      return newest
+    },
+    /** Reads every tombstone again (a checkpoint knows of a newer one than this process). */
+    refresh: list,
     async close() {
-      watch.stop()
+      stop.abort()
+      watch?.stop()
       await watching
     },
   }

@@ -50,8 +50,8 @@ export interface RunnerOptions {
   role?: 'live' | 'store'
   /** Events stamped more than this after their receipt are refused (live input guard). */
   maxFutureMs?: number
-  /** A store runner without a checkpoint of its own may start from this legacy combined one. */
-  legacyCheckpoint?: string
+  /** The live runner's: its store runner's checkpoint name (to hand it a one-runner checkpoint). */
+  storeCheckpoint?: string
 }
 
 export const defaultRunnerOptions: RunnerOptions = { durable: 'processor', batchSize: 5_000, flushIntervalMs: 1_000, checkpointIntervalMs: 10_000, clock: 'wall' }
@@ -123,12 +123,16 @@ export function createRunner(
   let erasedUpTo = 0
   let heardUpTo = 0
   let checkpointSoon = false
-  const unlisten = erasures?.onTombstone((customer, t) => {
-    toForget.add(customer)
-    heardUpTo = Math.max(heardUpTo, t.revision)
-    checkpointSoon = true
-    void flush()
-  })
+  let unlisten: (() => void) | undefined
+  /** Conversations forgotten at restore, whose ended escalations the first flush must not write. */
+  let goneAtRestore: Set<string> | null = null
+  /**
+   * A store write given up (the runner stopping while ClickHouse fails): nothing may be
+   * checkpointed or acknowledged after it, so that the next start reads the batch again.
+   */
+  let abandoned = false
+  /** Receipt time of the oldest event in hand and not yet written (store role). */
+  let unwrittenSince: number | null = null
 
   /** Retries with backoff until it works (true) or the runner stops (false). */
   async function retry(what: string, fn: () => Promise<unknown>): Promise<boolean> {
@@ -196,46 +200,80 @@ export function createRunner(
     }
     toForget.clear()
     erasedUpTo = Math.max(erasedUpTo, heardUpTo)
+    // The next checkpoint must be free of them, even on a partition with no new event.
+    checkpointSoon = true
     return gone
   }
 
-  /** Applies what arrived, hands on what it changed, and checkpoints when due. Serialised. */
+  /** Tombstones heard while a store write is retried are applied before the next attempt. */
+  function forgetDuringWrite(taken: Pending[], rows: RowBatch): Pending[] {
+    if (!toForget.size) return taken
+    dropForgotten(rows, forget())
+    return taken.filter((p) => !erasures?.erased(p.event.customer, parseEventTime(p.event.received_at)))
+  }
+
+  /**
+   * Applies what arrived, hands on what it changed, and checkpoints when due. Serialised; a step
+   * that throws (a bug, never input: the core skips an event it cannot take) is logged and the
+   * partition handed back, to be started again from its checkpoint.
+   */
   function flush(force = false): Promise<void> {
-    chain = chain.then(async () => {
-      const batch = incoming
-      incoming = []
-      const taken = take(batch)
-      if (batch.length) {
-        appliedSeq = batch[batch.length - 1]!.streamSeq
-        lastApplied = batch[batch.length - 1]!.msg
-        caughtUp = lastApplied.info.pending === 0
-        if (role === 'live') {
-          let oldest = Infinity
-          for (const p of taken) oldest = Math.min(oldest, Date.parse(p.event.received_at))
-          metrics.lag.set(caughtUp || !taken.length ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
-        }
-      }
-      const gone = toForget.size ? forget() : null
-      if (opts.clock === 'wall' && caughtUp) pipeline.tick(Date.now())
-      else pipeline.catchUp()
-      if (role === 'live') {
-        // The live role writes no rows: what changed is read from the core by the live sinks.
-        pipeline.engine.drainChanged()
-        const effects = pipeline.engine.drainEffects()
-        hooks.onEvents?.(taken.map((p) => p.event))
-        hooks.onEffects?.(effects, pipeline)
-      } else {
-        const { rows } = collector.collect(pipeline.engine, appliedSeq)
-        if (gone) dropForgotten(rows, gone)
-        log.debug({ events: taken.length, rows: batchSize(rows) }, 'flush')
-        if (taken.length && !(await retry('events', () => insertEvents(clickhouse!, taken)))) return
-        if (batchSize(rows) && !(await retry('rows', () => insertRows(clickhouse!, rows, tokenOf(rows))))) return
-      }
-      doneSeq = appliedSeq
-      if (taken.length) lastReceivedAt = Date.parse(taken[taken.length - 1]!.event.received_at)
-      if (force || checkpointSoon || Date.now() - lastCheckpointAt >= opts.checkpointIntervalMs) await checkpoint()
+    chain = chain.then(() => step(force)).catch((err: Error) => {
+      if (stopping) return
+      stopping = true
+      log.error({ err: { message: err.message, stack: err.stack } }, 'processing step failed; the partition is released and restarts from its checkpoint')
+      current?.stop()
+      hooks.onConsumerLost?.()
     })
     return chain
+  }
+
+  async function step(force: boolean) {
+    if (abandoned) return
+    const batch = incoming
+    incoming = []
+    const taken = take(batch)
+    if (batch.length) {
+      appliedSeq = batch[batch.length - 1]!.streamSeq
+      lastApplied = batch[batch.length - 1]!.msg
+      caughtUp = lastApplied.info.pending === 0
+      if (role === 'live') {
+        let oldest = Infinity
+        for (const p of taken) oldest = Math.min(oldest, Date.parse(p.event.received_at))
+        metrics.lag.set(caughtUp || !taken.length ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
+      }
+    }
+    let gone = toForget.size ? forget() : null
+    if (goneAtRestore) {
+      gone = new Set([...(gone ?? []), ...goneAtRestore])
+      goneAtRestore = null
+    }
+    if (opts.clock === 'wall' && caughtUp) pipeline.tick(Date.now())
+    else pipeline.catchUp()
+    if (role === 'live') {
+      // The live role writes no rows: what changed is read from the core by the live sinks.
+      pipeline.engine.drainChanged()
+      const effects = pipeline.engine.drainEffects()
+      hooks.onEvents?.(taken.map((p) => p.event))
+      hooks.onEffects?.(effects, pipeline)
+    } else {
+      const { rows } = collector.collect(pipeline.engine, appliedSeq)
+      if (gone) dropForgotten(rows, gone)
+      log.debug({ events: taken.length, rows: batchSize(rows) }, 'flush')
+      let toWrite = taken
+      unwrittenSince = taken.length ? Date.parse(taken[0]!.event.received_at) : null
+      const written =
+        (!toWrite.length || (await retry('events', () => insertEvents(clickhouse!, (toWrite = forgetDuringWrite(toWrite, rows)))))) &&
+        (!batchSize(rows) || (await retry('rows', () => (forgetDuringWrite([], rows), insertRows(clickhouse!, rows, tokenOf(rows))))))
+      if (!written) {
+        abandoned = true
+        return
+      }
+      unwrittenSince = null
+    }
+    doneSeq = appliedSeq
+    if (taken.length) lastReceivedAt = Date.parse(taken[taken.length - 1]!.event.received_at)
+    if (force || checkpointSoon || Date.now() - lastCheckpointAt >= opts.checkpointIntervalMs) await checkpoint()
   }
 
   /** Rows computed before a tombstone was applied (an ended escalation, a verdict) of the forgotten. */
@@ -249,7 +287,7 @@ export function createRunner(
   const tokenOf = (rows: RowBatch) => `${opts.durable}:${appliedSeq}:${batchSize(rows)}`
 
   async function checkpoint() {
-    if (appliedSeq === checkpointSeq && !lastApplied) return
+    if (abandoned || (appliedSeq === checkpointSeq && !lastApplied && !checkpointSoon)) return
     const started = performance.now()
     let size = 0
     const saved = await retry('checkpoint', async () => {
@@ -331,6 +369,10 @@ export function createRunner(
     get lastReceivedAt() {
       return lastReceivedAt
     },
+    /** Store role: receipt time of the oldest event in hand and not written yet (null: none). */
+    get unwrittenSince() {
+      return unwrittenSince
+    },
     get checkpointSeq() {
       return checkpointSeq
     },
@@ -338,12 +380,20 @@ export function createRunner(
       return role
     },
     async start() {
-      let saved = await checkpoints.load(opts.durable)
+      // Tombstones heard from now on are applied at the next flush (registered before the
+      // checkpoint is read, so none falls between the two).
+      unlisten = erasures?.onTombstone((customer, t) => {
+        toForget.add(customer)
+        heardUpTo = Math.max(heardUpTo, t.revision)
+        void flush()
+      })
+      const saved = await checkpoints.load(opts.durable)
       // Before the two roles, one runner wrote rows before each checkpoint: such a checkpoint
-      // (no role) is where the store writer stood.
-      if (!saved && role === 'store' && opts.legacyCheckpoint) {
-        const legacy = await checkpoints.load(opts.legacyCheckpoint)
-        if (legacy && !legacy.role) saved = legacy
+      // (no role) is where both runners stand. The live runner, which overwrites it first,
+      // leaves the store runner its copy.
+      if (saved && !saved.role && role === 'live' && opts.storeCheckpoint && !(await checkpoints.load(opts.storeCheckpoint))) {
+        await checkpoints.save(opts.storeCheckpoint, saved)
+        log.info({ seq: saved.seq }, 'checkpoint of the one-runner version copied for the store runner')
       }
       if (saved) {
         pipeline = createKpiPipeline(config, latenessMs, saved.pipeline, guard)
@@ -354,14 +404,18 @@ export function createRunner(
       }
       // A checkpoint taken before an erasure still holds the customer: forget them now.
       if (erasures) {
+        // Another instance's checkpoint may know of a tombstone this process has not heard yet.
+        if ((saved?.erasedUpTo ?? 0) > erasures.revision) await erasures.refresh()
         const { customers, revision } = erasures.since(saved?.erasedUpTo ?? 0)
         if (customers.size) {
-          const removed = [...pipeline.forget(customers).values()].reduce((n, ids) => n + ids.length, 0)
-          log.info({ customers: customers.size, conversations: removed, role }, 'erasures applied to the restored state')
+          goneAtRestore = new Set([...pipeline.forget(customers).values()].flat())
+          log.info({ customers: customers.size, conversations: goneAtRestore.size, role }, 'erasures applied to the restored state')
           checkpointSoon = true
         }
         erasedUpTo = heardUpTo = Math.max(heardUpTo, revision)
       }
+      // Closed while starting (the lease lost meanwhile): make no consumer, start no loop.
+      if (stopping) return
       const jsm = await jetstreamManager(nc)
       // The checkpoint, not the consumer, says where to resume: the consumer is made afresh at
       // the position after it. (Messages a killed instance had pulled would otherwise wait for
@@ -378,6 +432,7 @@ export function createRunner(
       })
       consumerCreated = made.created
       caughtUp = (await jsm.consumers.info(STREAM, opts.durable)).num_pending === 0
+      if (stopping) return
       ticker = setInterval(() => void flush(), opts.flushIntervalMs)
       loop = run().catch((err) => log.error({ err: { message: (err as Error).message } }, 'consumer loop ended'))
     },
