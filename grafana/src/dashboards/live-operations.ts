@@ -10,7 +10,7 @@ import { dashboardUrl, finish, newDashboard } from '../dashboard.js'
 import { THRESHOLDS } from '../config.js'
 import { prom } from '../queries.js'
 import { L, LT, T, RULES, quantile } from '../promql.js'
-import { STEPS, gaugePanel, barGaugePanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
+import { steps, gaugePanel, barGaugePanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
 import { prometheusVariables } from '../variables.js'
 
 const UID = 'deskpulse-live'
@@ -23,8 +23,9 @@ export const liveOperations: DashboardDefinition = {
   mayBeEmpty: {
     'Firing alerts': 'no Prometheus alert firing is the normal state',
   },
-  build: () =>
-    finish(
+  build: (s = THRESHOLDS) => {
+    const STEPS = steps(s)
+    return finish(
       newDashboard({
         uid: UID,
         title: 'deskpulse / Live operations',
@@ -58,7 +59,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(statPanel({
           title: 'Service level (1 h)',
-          description: `Share of the first responses of the last hour within the ${THRESHOLDS.frtTargetSeconds} s FRT target (recording rules line_team:helpdesk_first_responses*:rate1h); red under the ${THRESHOLDS.sloObjective * 100} % objective.`,
+          description: `Share of the first responses of the last hour within the ${s.frtTargetSeconds} s FRT target (recording rules line_team:helpdesk_first_responses*:rate1h); red under the ${s.sloObjective * 100} % objective.`,
           unit: 'percentunit',
           steps: STEPS.serviceLevel,
           decimals: 1,
@@ -110,7 +111,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(gaugePanel({
           title: 'Agent load',
-          description: `Mean over online agents of min(active conversations / capacity, 1), per team (KPIS.md "Agents"). Target band ${THRESHOLDS.loadBand.low * 100}–${THRESHOLDS.loadBand.high * 100} %: blue under it, green in it, red above (HelpdeskAgentsOverloaded after 15 minutes).`,
+          description: `Mean over online agents of min(active conversations / capacity, 1), per team (KPIS.md "Agents"). Target band ${s.loadBand.low * 100}–${s.loadBand.high * 100} %: blue under it, green in it, red above (HelpdeskAgentsOverloaded after 15 minutes).`,
           unit: 'percentunit',
           steps: STEPS.loadBand,
           w: 4,
@@ -150,7 +151,7 @@ export const liveOperations: DashboardDefinition = {
         .withRow(row('Responses and service level'))
         .withPanel(timeSeriesPanel({
           title: 'First response time p50 / p90 / p99',
-          description: `Human first response time (helpdesk_first_response_seconds, 15-minute windows) against the ${THRESHOLDS.frtTargetSeconds} s target; percentiles interpolate inside the histogram buckets (docs/metrics.md).`,
+          description: `Human first response time (helpdesk_first_response_seconds, 15-minute windows) against the ${s.frtTargetSeconds} s target; percentiles interpolate inside the histogram buckets (docs/metrics.md).`,
           unit: 's',
           steps: STEPS.frt,
           thresholdsStyle: common.GraphThresholdsStyleMode.Dashed,
@@ -164,7 +165,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(timeSeriesPanel({
           title: 'Service level vs objective',
-          description: `Share of first responses within ${THRESHOLDS.frtTargetSeconds} s over the last hour, and the objective (overall:helpdesk_slo_objective:ratio).`,
+          description: `Share of first responses within ${s.frtTargetSeconds} s over the last hour, and the objective (overall:helpdesk_slo_objective:ratio).`,
           unit: 'percentunit',
           steps: STEPS.serviceLevel,
           thresholdsStyle: common.GraphThresholdsStyleMode.Dashed,
@@ -221,7 +222,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(timeSeriesPanel({
           title: 'Agent load and occupancy by team',
-          description: `Load (mean of min(active / capacity, 1)) and occupancy (share of online agents with an active conversation), with the ${THRESHOLDS.loadBand.low * 100}–${THRESHOLDS.loadBand.high * 100} % target band shaded.`,
+          description: `Load (mean of min(active / capacity, 1)) and occupancy (share of online agents with an active conversation), with the ${s.loadBand.low * 100}–${s.loadBand.high * 100} % target band shaded.`,
           unit: 'percentunit',
           steps: STEPS.loadBand,
           thresholdsStyle: common.GraphThresholdsStyleMode.LineAndArea,
@@ -297,5 +298,6 @@ export const liveOperations: DashboardDefinition = {
           queries: [prom('ALERTS{alertstate="firing"}', { instant: true, format: prometheus.PromQueryFormat.Table })],
         }))
         .build(),
-    ),
+    )
+  },
 }

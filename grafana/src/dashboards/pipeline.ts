@@ -7,9 +7,10 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard'
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus'
 import type { DashboardDefinition } from '../dashboard.js'
 import { finish, newDashboard } from '../dashboard.js'
+import { THRESHOLDS } from '../config.js'
 import { prom } from '../queries.js'
 import { L, NOT_TRAFFIC } from '../promql.js'
-import { STEPS, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
+import { steps, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
 import { prometheusVariables } from '../variables.js'
 
 const UID = 'deskpulse-pipeline'
@@ -26,8 +27,9 @@ export const pipeline: DashboardDefinition = {
     'Alert posts to Alertmanager per minute': 'deskpulse_alertmanager_posts_total has no series until the processor posts a per-chat escalation (never without ALERTMANAGER_URL)',
     'Pipeline alerts firing': 'no DeskpulseIngestRejecting, DeskpulseProcessorLagging, DeskpulseStoreBehind or DeskpulseDown firing is the normal state',
   },
-  build: () =>
-    finish(
+  build: (s = THRESHOLDS) => {
+    const STEPS = steps(s)
+    return finish(
       newDashboard({
         uid: UID,
         title: 'deskpulse / Pipeline health',
@@ -216,5 +218,6 @@ export const pipeline: DashboardDefinition = {
           ],
         }))
         .build(),
-    ),
+    )
+  },
 }
