@@ -34,6 +34,21 @@ export const dashboardThresholds = (config: Config) => ({
 
 export type DashboardThresholds = ReturnType<typeof dashboardThresholds>
 
+/**
+ * The escalation limits in the descriptions' words, from the config (KPIS.md "The five-minute
+ * rule" is configurable: escalate_after, escalate_after_negative): "300 s; 180 s for a negative chat".
+ */
+export const escalationLimits = (s: DashboardThresholds): string =>
+  s.breachNegativeSeconds === s.breachSeconds ? `${s.breachSeconds} s` : `${s.breachSeconds} s; ${s.breachNegativeSeconds} s for a negative chat`
+
+const hundredths = (ratio: number) => Math.round(ratio * 1000) / 10
+
+/** A ratio in the descriptions' words: 0.85 is "85 %", 0.875 "87.5 %". */
+export const pct = (ratio: number): string => `${hundredths(ratio)} %`
+
+/** The load band (`thresholds.load_band`) in the descriptions' words: "85–90 %". */
+export const loadBandText = (s: DashboardThresholds): string => `${hundredths(s.loadBand.low)}–${pct(s.loadBand.high)}`
+
 /** The figures of the committed dashboards: the configuration's defaults. */
 export const THRESHOLDS: DashboardThresholds = dashboardThresholds(defaultConfig())
 

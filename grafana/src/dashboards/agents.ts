@@ -7,7 +7,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { DashboardDefinition } from '../dashboard.js'
 import { dashboardUrl, finish, newDashboard } from '../dashboard.js'
-import { THRESHOLDS, type DashboardThresholds } from '../config.js'
+import { THRESHOLDS, loadBandText } from '../config.js'
 import { prom, sql } from '../queries.js'
 import { T } from '../promql.js'
 import { steps, barGaugePanel, gaugePanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
@@ -15,8 +15,6 @@ import { clickhouseVariables } from '../variables.js'
 import { conversationsInRange, csatShare, lineFilter, serviceLevel, teamFilter } from '../sql.js'
 
 const UID = 'deskpulse-agents'
-/** The load band in the descriptions' words: "85–90 %". */
-const band = (s: DashboardThresholds) => `${Math.round(s.loadBand.low * 1000) / 10}–${Math.round(s.loadBand.high * 1000) / 10} %`
 
 /** The rows of `agent_minute` in the range for the selected teams (filtered before any alias). */
 const agentMinuteRows = `SELECT * FROM agent_minute FINAL WHERE $__timeFilter(minute) AND ${teamFilter()}`
@@ -55,7 +53,7 @@ export const agents: DashboardDefinition = {
       newDashboard({
         uid: UID,
         title: 'deskpulse / Agents',
-        description: `Agents online and team load now (Prometheus); per agent over the time range: conversations, first response, resolution, CSAT, online time, occupancy and load against the ${band(s)} band (ClickHouse).`,
+        description: `Agents online and team load now (Prometheus); per agent over the time range: conversations, first response, resolution, CSAT, online time, occupancy and load against the ${loadBandText(s)} band (ClickHouse).`,
         from: 'now-24h',
         refresh: '1m',
         variables: clickhouseVariables(),
@@ -72,7 +70,7 @@ export const agents: DashboardDefinition = {
         }))
         .withPanel(gaugePanel({
           title: 'Load by team',
-          description: `Mean over online agents of min(active conversations / capacity, 1). Target band ${band(s)}: blue under it, green in it, red above.`,
+          description: `Mean over online agents of min(active conversations / capacity, 1). Target band ${loadBandText(s)}: blue under it, green in it, red above.`,
           unit: 'percentunit',
           steps: STEPS.loadBand,
           w: 7,
@@ -128,7 +126,7 @@ ORDER BY conversations DESC`)],
         }))
         .withPanel(tablePanel({
           title: 'Agents: online time, occupancy, load',
-          description: `Per agent over the range (agent_minute): time online, occupancy (share of online time with an active conversation) and load (online-time average of min(active / capacity, 1)) against the ${band(s)} band; status, active conversations and capacity at the range's last minute.`,
+          description: `Per agent over the range (agent_minute): time online, occupancy (share of online time with an active conversation) and load (online-time average of min(active / capacity, 1)) against the ${loadBandText(s)} band; status, active conversations and capacity at the range's last minute.`,
           unit: 'short',
           steps: STEPS.neutral,
           h: 10,
@@ -168,7 +166,7 @@ ORDER BY team, agent`)],
         }))
         .withPanel(timeSeriesPanel({
           title: 'Team load over time',
-          description: `Load of each team's online agents at each minute's end (min(active / capacity, 1), averaged), with the ${band(s)} band shaded.`,
+          description: `Load of each team's online agents at each minute's end (min(active / capacity, 1), averaged), with the ${loadBandText(s)} band shaded.`,
           unit: 'percentunit',
           steps: STEPS.loadBand,
           thresholdsStyle: common.GraphThresholdsStyleMode.LineAndArea,

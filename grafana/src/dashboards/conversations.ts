@@ -6,7 +6,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { DashboardDefinition } from '../dashboard.js'
 import { finish, newDashboard } from '../dashboard.js'
-import { THRESHOLDS, type DashboardThresholds } from '../config.js'
+import { THRESHOLDS, escalationLimits, type DashboardThresholds } from '../config.js'
 import { sql } from '../queries.js'
 import { steps, barGaugePanel, heatmapPanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
 import { clickhouseVariables, timezoneVariable } from '../variables.js'
@@ -217,7 +217,7 @@ export const conversations: DashboardDefinition = {
         }))
         .withPanel(timeSeriesPanel({
           title: 'Missed chats and breaches',
-          description: 'Per interval of opening: conversations missed (the 24-hour window closed while the customer waited), five-minute breaches and warnings.',
+          description: `Per interval of opening: conversations missed (the 24-hour window closed while the customer waited), breaches and warnings of the escalation limit (escalate_after: ${escalationLimits(s)}).`,
           unit: 'short',
           steps: STEPS.anyIsBad,
           bars: true,
@@ -272,7 +272,7 @@ LIMIT 200`)],
         }))
         .withPanel(tablePanel({
           title: 'Escalations',
-          description: 'Every five-minute warning and breach of the range (table escalations): when the customer started waiting, when it fired, how it ended (answered, retracted or still firing) and how long the customer waited.',
+          description: `Every escalation warning and breach of the range (table escalations; breach at escalate_after: ${escalationLimits(s)}): when the customer started waiting, when it fired, how it ended (answered, retracted or still firing) and how long the customer waited.`,
           unit: 'short',
           steps: STEPS.neutral,
           h: 10,

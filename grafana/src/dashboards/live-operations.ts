@@ -7,9 +7,10 @@ import * as common from '@grafana/grafana-foundation-sdk/common'
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus'
 import type { DashboardDefinition } from '../dashboard.js'
 import { dashboardUrl, finish, newDashboard } from '../dashboard.js'
-import { THRESHOLDS } from '../config.js'
+import { THRESHOLDS, escalationLimits, loadBandText } from '../config.js'
+import { spoken } from '../../../alerting/src/rule.js'
 import { prom } from '../queries.js'
-import { L, LT, T, RULES, quantile } from '../promql.js'
+import { L, LT, T, quantile, rulesOf } from '../promql.js'
 import { steps, gaugePanel, barGaugePanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
 import { prometheusVariables } from '../variables.js'
 
@@ -25,6 +26,7 @@ export const liveOperations: DashboardDefinition = {
   },
   build: (s = THRESHOLDS) => {
     const STEPS = steps(s)
+    const rules = rulesOf(s)
     return finish(
       newDashboard({
         uid: UID,
@@ -36,8 +38,8 @@ export const liveOperations: DashboardDefinition = {
       })
         .withRow(row('Now'))
         .withPanel(statPanel({
-          title: 'Chats waiting over five minutes',
-          description: 'Conversations that breached the five-minute rule (180 s for a negative chat) and still wait for a human: helpdesk_conversations_waiting_over_threshold. Anything above 0 pages (HelpdeskChatUnansweredFiveMinutes).',
+          title: 'Chats past the escalation limit',
+          description: `Conversations that breached the escalation limit (escalate_after: ${escalationLimits(s)}) and still wait for a human: helpdesk_conversations_waiting_over_threshold. Anything above 0 pages (HelpdeskChatUnansweredFiveMinutes).`,
           unit: 'short',
           steps: STEPS.anyIsBad,
           queries: [prom(`sum(helpdesk_conversations_waiting_over_threshold{${LT}})`, { instant: true })],
@@ -45,7 +47,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(statPanel({
           title: 'Oldest waiting',
-          description: 'Now minus the earliest waiting start over all waiting conversations (KPIS.md "Point-in-time state"); orange from the 240 s warning, red from the 300 s breach.',
+          description: `Now minus the earliest waiting start over all waiting conversations (KPIS.md "Point-in-time state"); orange from the ${s.warningSeconds} s warning, red from the ${s.breachSeconds} s breach (escalate_after).`,
           unit: 's',
           steps: STEPS.waiting,
           queries: [prom(`max(helpdesk_oldest_waiting_seconds{${LT}})`, { instant: true })],
@@ -63,7 +65,7 @@ export const liveOperations: DashboardDefinition = {
           unit: 'percentunit',
           steps: STEPS.serviceLevel,
           decimals: 1,
-          queries: [prom(`1 - sum(${RULES.late1h}{${LT}}) / (sum(${RULES.firstResponses1h}{${LT}}) > 0)`, { instant: true })],
+          queries: [prom(`1 - sum(${rules.late1h}{${LT}}) / (sum(${rules.firstResponses1h}{${LT}}) > 0)`, { instant: true })],
         }))
         .withPanel(statPanel({
           title: 'Error budget remaining (28 d)',
@@ -71,7 +73,7 @@ export const liveOperations: DashboardDefinition = {
           unit: 'percentunit',
           steps: STEPS.budget,
           decimals: 1,
-          queries: [prom(`1 - (sum(${RULES.late28d}{${LT}}) / (sum(${RULES.firstResponses28d}{${LT}}) > 0)) / scalar(${RULES.budget})`, { instant: true })],
+          queries: [prom(`1 - (sum(${rules.late28d}{${LT}}) / (sum(${rules.firstResponses28d}{${LT}}) > 0)) / scalar(${rules.budget})`, { instant: true })],
         }))
         .withPanel(statPanel({
           title: 'CSAT (24 h)',
@@ -111,7 +113,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(gaugePanel({
           title: 'Agent load',
-          description: `Mean over online agents of min(active conversations / capacity, 1), per team (KPIS.md "Agents"). Target band ${s.loadBand.low * 100}–${s.loadBand.high * 100} %: blue under it, green in it, red above (HelpdeskAgentsOverloaded after 15 minutes).`,
+          description: `Mean over online agents of min(active conversations / capacity, 1), per team (KPIS.md "Agents"). Target band ${loadBandText(s)} (thresholds.load_band): blue under it, green in it, red above (HelpdeskAgentsOverloaded after ${spoken(s.alerts.agentLoad.for)}).`,
           unit: 'percentunit',
           steps: STEPS.loadBand,
           w: 4,
@@ -129,19 +131,19 @@ export const liveOperations: DashboardDefinition = {
           queries: [prom(`sum by (state) (helpdesk_conversations_open{${LT}})`, { legend: '{{state}}' })],
         }))
         .withPanel(timeSeriesPanel({
-          title: 'Waiting and over five minutes, by line and team',
+          title: 'Waiting and past the escalation limit, by line and team',
           description: 'Breached conversations still waiting, per line and team, with the waiting backlog (unassigned + awaiting an agent, recording rule line_team:helpdesk_conversations_waiting:sum) behind them.',
           unit: 'short',
           steps: STEPS.anyIsBad,
           w: 8,
           queries: [
-            prom(`sum by (line, team) (helpdesk_conversations_waiting_over_threshold{${LT}})`, { legend: 'over 5 min {{line}} {{team}}' }),
-            prom(`sum by (line, team) (${RULES.waiting}{${LT}})`, { legend: 'waiting {{line}} {{team}}' }),
+            prom(`sum by (line, team) (helpdesk_conversations_waiting_over_threshold{${LT}})`, { legend: 'breached {{line}} {{team}}' }),
+            prom(`sum by (line, team) (${rules.waiting}{${LT}})`, { legend: 'waiting {{line}} {{team}}' }),
           ],
         }))
         .withPanel(timeSeriesPanel({
           title: 'Oldest waiting, by line and team',
-          description: 'The oldest waiting age per line and team, against the 240 s warning and the 300 s five-minute line.',
+          description: `The oldest waiting age per line and team, against the ${s.warningSeconds} s warning and the ${s.breachSeconds} s breach (escalate_after).`,
           unit: 's',
           steps: STEPS.waiting,
           thresholdsStyle: common.GraphThresholdsStyleMode.DashedAndArea,
@@ -172,8 +174,8 @@ export const liveOperations: DashboardDefinition = {
           max: 1,
           w: 8,
           queries: [
-            prom(`1 - sum(${RULES.late1h}{${LT}}) / (sum(${RULES.firstResponses1h}{${LT}}) > 0)`, { legend: 'service level (1 h)' }),
-            prom(RULES.objective, { legend: 'objective' }),
+            prom(`1 - sum(${rules.late1h}{${LT}}) / (sum(${rules.firstResponses1h}{${LT}}) > 0)`, { legend: 'service level (1 h)' }),
+            prom(rules.objective, { legend: 'objective' }),
           ],
         }))
         .withPanel(timeSeriesPanel({
@@ -183,9 +185,9 @@ export const liveOperations: DashboardDefinition = {
           steps: STEPS.badShare,
           w: 8,
           queries: [
-            prom(`${RULES.errorRatio1h}{${LT}}`, { legend: '1 h {{line}} {{team}}' }),
-            prom(`${RULES.errorRatio5m}{${LT}}`, { legend: '5 m {{line}} {{team}}' }),
-            prom(RULES.pageThreshold, { legend: 'page threshold' }),
+            prom(`${rules.errorRatio1h}{${LT}}`, { legend: '1 h {{line}} {{team}}' }),
+            prom(`${rules.errorRatio5m}{${LT}}`, { legend: '5 m {{line}} {{team}}' }),
+            prom(rules.pageThreshold, { legend: 'page threshold' }),
           ],
         }))
         .withPanel(timeSeriesPanel({
@@ -196,8 +198,8 @@ export const liveOperations: DashboardDefinition = {
           thresholdsStyle: common.GraphThresholdsStyleMode.Dashed,
           w: 12,
           queries: [
-            prom(`${RULES.budgetRemaining28d}{${LT}}`, { legend: '{{line}} {{team}}' }),
-            prom(RULES.overallBudgetRemaining28d, { legend: 'all lines' }),
+            prom(`${rules.budgetRemaining28d}{${LT}}`, { legend: '{{line}} {{team}}' }),
+            prom(rules.overallBudgetRemaining28d, { legend: 'all lines' }),
           ],
         }))
         .withPanel(timeSeriesPanel({
@@ -222,7 +224,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(timeSeriesPanel({
           title: 'Agent load and occupancy by team',
-          description: `Load (mean of min(active / capacity, 1)) and occupancy (share of online agents with an active conversation), with the ${s.loadBand.low * 100}–${s.loadBand.high * 100} % target band shaded.`,
+          description: `Load (mean of min(active / capacity, 1)) and occupancy (share of online agents with an active conversation), with the ${loadBandText(s)} target band (thresholds.load_band) shaded.`,
           unit: 'percentunit',
           steps: STEPS.loadBand,
           thresholdsStyle: common.GraphThresholdsStyleMode.LineAndArea,
@@ -272,7 +274,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withRow(row('Alerts'))
         .withPanel(timeSeriesPanel({
-          title: 'Five-minute warnings and breaches per hour',
+          title: 'Escalation warnings and breaches per hour',
           description: 'Escalations fired (helpdesk_escalations_total) per hour, by level, per line and team.',
           unit: 'suffix: /h',
           steps: STEPS.neutral,
