@@ -209,6 +209,13 @@ export function loadConfig(path: string | undefined): Config {
   return parseConfig(parsed)
 }
 
+/**
+ * The runbook section of an alert (`monitoring.runbook_base`): docs/alerting.md has one heading
+ * per alert name, the anchor its name in lowercase. Used by the generated rules
+ * (alerting/src/rule.ts) and the processor's per-chat HelpdeskChatEscalation alerts alike.
+ */
+export const runbookUrl = (base: string, alert: string): string => `${base}#${alert.toLowerCase()}`
+
 /** Team and time zone of a line, with the defaults applied. */
 export function lineTeam(config: Config, line: string | null): string {
   return (line && config.lines[line]?.team) || config.default_team
