@@ -3,6 +3,7 @@
  * as typed objects, and the small helpers the rule modules are written with: durations, the
  * words the annotations use for them, and runbook links.
  */
+import { runbookUrl } from '../../schemas/config.js'
 /** A Prometheus duration as the rules write it: `5m`, `1h`, `28d`. */
 export type Duration = `${number}${'s' | 'm' | 'h' | 'd'}`
 
@@ -70,11 +71,7 @@ export function lastWindow(d: Duration): string {
 /** A ratio as the annotations write it: 0.9 is "90 %". */
 export const percent = (ratio: number): string => `${Math.round(ratio * 1000) / 10} %`
 
-/**
- * The runbook section of an alert: docs/alerting.md has one heading per alert name, and `base`
- * is the config's `monitoring.runbook_base` (the processor's per-chat alert links the same way).
- */
-export const runbookUrl = (base: string, alert: string): string => `${base}#${alert.toLowerCase()}`
+export { runbookUrl }
 
 /** An alert with its runbook link filled in from its name, under the config's runbook base. */
 export function alert(

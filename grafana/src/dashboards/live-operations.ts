@@ -68,8 +68,8 @@ export const liveOperations: DashboardDefinition = {
           queries: [prom(`1 - sum(${rules.late1h}{${LT}}) / (sum(${rules.firstResponses1h}{${LT}}) > 0)`, { instant: true })],
         }))
         .withPanel(statPanel({
-          title: 'Error budget remaining (28 d)',
-          description: 'Share of the 28-day first-response error budget left for the selected lines and teams: 1 − (late / all first responses over 28 days) / (1 − objective). 100 % untouched, 0 spent, negative overspent.',
+          title: `Error budget remaining (${s.sloWindowDays} d)`,
+          description: `Share of the ${s.sloWindowDays}-day first-response error budget left for the selected lines and teams (slo.window_days): 1 − (late / all first responses over ${s.sloWindowDays} days) / (1 − objective). 100 % untouched, 0 spent, negative overspent.`,
           unit: 'percentunit',
           steps: STEPS.budget,
           decimals: 1,
@@ -191,8 +191,8 @@ export const liveOperations: DashboardDefinition = {
           ],
         }))
         .withPanel(timeSeriesPanel({
-          title: 'Error budget remaining (28 d) by line and team',
-          description: 'line_team:helpdesk_first_response_error_budget_remaining:ratio28d, and the whole helpdesk (overall:…): 1 untouched, 0 spent.',
+          title: `Error budget remaining (${s.sloWindowDays} d) by line and team`,
+          description: `${rules.budgetRemaining28d}, and the whole helpdesk (overall:…): 1 untouched, 0 spent.`,
           unit: 'percentunit',
           steps: STEPS.budget,
           thresholdsStyle: common.GraphThresholdsStyleMode.Dashed,
