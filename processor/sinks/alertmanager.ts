@@ -12,7 +12,7 @@ import { conversationId } from '../core/state.js'
 import type { ProcessorMetrics } from '../metrics/registry.js'
 import { runbookUrl, type Config } from '../../schemas/config.js'
 
-/** The per-chat alert's name (ARCHITECTURE.md "Alerts"; docs/glossary.md "Escalation limit"). */
+/** The per-chat alert's name (ARCHITECTURE.md "Alerts"; docs/glossary.md "Escalation limit, warning and breach"). */
 export const CHAT_ALERT = 'HelpdeskChatEscalation'
 
 /** Its runbook: the section of docs/alerting.md under the config's `monitoring.runbook_base`, as the rules link theirs. */
