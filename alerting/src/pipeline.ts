@@ -7,6 +7,7 @@ import type { RuleThresholds } from './thresholds.js'
 
 /** The requests that can be rejected: Prometheus scrapes and health probes left out. */
 const REQUESTS = 'deskpulse_ingest_requests_total{route!~"/metrics|/healthz|/readyz"}'
+
 const ingestRejecting = ({ runbookBase, ingestRejection }: RuleThresholds): AlertingRule => alert(runbookBase, {
   alert: 'DeskpulseIngestRejecting',
   comment: text(
@@ -89,26 +90,26 @@ const storeBehind = ({ runbookBase, storeLag }: RuleThresholds): AlertingRule =>
 const deskpulseDown = ({ runbookBase, down, jobs }: RuleThresholds): AlertingRule => {
   const JOBS = [jobs.ingest, jobs.processor]
   return alert(runbookBase, {
-  alert: 'DeskpulseDown',
-  comment: text(
-    'A target failing its scrapes, or a job missing from Prometheus altogether (scrape configuration or',
-    'service discovery): absent() gives a series with only `job`.',
-  ),
-  expr: [`up{job=~"${JOBS.join('|')}"} == 0`, ...JOBS.map((job) => `or absent(up{job="${job}"})`)].join('\n') + '\n',
-  for: down.for,
-  labels: { severity: 'critical' },
-  annotations: {
-    summary: '{{ $labels.job }} down{{ with $labels.instance }} at {{ . }}{{ end }}',
-    description: text(
-      '{{ if $labels.instance }}Prometheus has failed to scrape {{ $labels.job }} at',
-      `{{ $labels.instance }} for ${spoken(down.for)}{{ else }}Prometheus has had no scrape target for job`,
-      `{{ $labels.job }} for ${spoken(down.for)}: check the scrape configuration and service`,
-      `discovery{{ end }}.{{ if eq $labels.job "${jobs.processor}" }} While the processor is`,
-      'down no KPI moves and no chat is escalated.{{ else }} While the ingest is down',
-      'webhooks and helpdesk events are refused (WhatsApp retries its webhooks).{{ end }}',
+    alert: 'DeskpulseDown',
+    comment: text(
+      'A target failing its scrapes, or a job missing from Prometheus altogether (scrape configuration or',
+      'service discovery): absent() gives a series with only `job`.',
     ),
-  },
-})
+    expr: [`up{job=~"${JOBS.join('|')}"} == 0`, ...JOBS.map((job) => `or absent(up{job="${job}"})`)].join('\n') + '\n',
+    for: down.for,
+    labels: { severity: 'critical' },
+    annotations: {
+      summary: '{{ $labels.job }} down{{ with $labels.instance }} at {{ . }}{{ end }}',
+      description: text(
+        '{{ if $labels.instance }}Prometheus has failed to scrape {{ $labels.job }} at',
+        `{{ $labels.instance }} for ${spoken(down.for)}{{ else }}Prometheus has had no scrape target for job`,
+        `{{ $labels.job }} for ${spoken(down.for)}: check the scrape configuration and service`,
+        `discovery{{ end }}.{{ if eq $labels.job "${jobs.processor}" }} While the processor is`,
+        'down no KPI moves and no chat is escalated.{{ else }} While the ingest is down',
+        'webhooks and helpdesk events are refused (WhatsApp retries its webhooks).{{ end }}',
+      ),
+    },
+  })
 }
 
 export const pipelineAlertsGroup = (t: RuleThresholds): RuleGroup => ({
