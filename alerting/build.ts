@@ -1,31 +1,22 @@
 /**
- * Writes the Prometheus rules generated from alerting/src into alerting/rules/deskpulse.rules.yml
- * (`npm run rules`); `--check` writes nothing and exits 1 when the committed file differs.
- * Either way the rendered YAML must read back as exactly the rule objects (no value lost to
- * quoting or folding).
+ * Writes the Prometheus rules of the default config into alerting/rules/deskpulse.rules.yml
+ * (`npm run rules`); `--check` writes nothing and exits 1 when the committed file differs. A
+ * deployment's own rules: `deskpulse rules --config FILE --out DIR` (docs/alerting.md).
  */
-import { isDeepStrictEqual } from 'node:util'
-import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { parse } from 'yaml'
-import { GROUPS, RULE_FILE, renderRules } from './src/index.js'
-import { plainRuleFile } from './src/plain.js'
+import { defaultConfig } from '../schemas/config.js'
+import { RULE_FILE } from './src/index.js'
+import { writeRuleFile } from './src/write.js'
 
-const file = fileURLToPath(new URL(`../${RULE_FILE}`, import.meta.url))
+const dir = fileURLToPath(new URL('./rules/', import.meta.url))
 const check = process.argv.includes('--check')
 
-const yaml = renderRules()
-if (!isDeepStrictEqual(parse(yaml), plainRuleFile(GROUPS))) {
-  process.stderr.write(`${RULE_FILE}: the rendered YAML does not read back as the rules of alerting/src (a rendering bug)\n`)
-  process.exit(1)
-}
-const current = await readFile(file, 'utf8').catch(() => null)
-if (current === yaml) {
-  if (!check) process.stdout.write(`${RULE_FILE} is up to date\n`)
-} else if (check) {
+const outcome = await writeRuleFile(defaultConfig(), dir, check)
+if (outcome.status === 'invalid') {
+  process.stderr.write(`${RULE_FILE}: ${outcome.detail}\n`)
+  process.exitCode = 1
+} else if (outcome.status === 'differs') {
   process.stderr.write(`${RULE_FILE} differs from what alerting/src generates: run npm run rules\n`)
   process.exitCode = 1
-} else {
-  await writeFile(file, yaml)
-  process.stdout.write(`wrote ${RULE_FILE}\n`)
-}
+} else if (outcome.status === 'written') process.stdout.write(`wrote ${RULE_FILE}\n`)
+else if (!check) process.stdout.write(`${RULE_FILE} is up to date\n`)

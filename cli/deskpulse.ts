@@ -8,6 +8,7 @@ import { registerReport, UsageError } from './report-command.js'
 import { registerSimulate } from './simulate/command.js'
 import { registerErase, ErasureError } from './erase-command.js'
 import { registerNotify } from './notify-command.js'
+import { registerArtefacts } from './artefacts-command.js'
 import { ReplayError } from '../processor/replay.js'
 import { createLogger } from './logger.js'
 import { runEngine, StartupError, type EngineParts } from './engine.js'
@@ -113,5 +114,6 @@ registerReport(program)
 registerSimulate(program)
 registerErase(program)
 registerNotify(program)
+registerArtefacts(program, fail)
 
 await program.parseAsync().catch(fail)

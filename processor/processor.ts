@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics/registry.js'
 import { KpiSeries, type KpiSeriesState } from './metrics/kpi-series.js'
 import { liveState, type LiveState } from './metrics/live-state.js'
-import { createAlertmanagerSink, type AlertmanagerSink, type AlertmanagerSinkOptions } from './sinks/alertmanager.js'
+import { chatRunbookUrl, createAlertmanagerSink, type AlertmanagerSink, type AlertmanagerSinkOptions } from './sinks/alertmanager.js'
 import { createLiveFeed, type LiveFeed, type LiveFeedOptions } from './wallboard/feed.js'
 import { wallboardState } from './wallboard/state.js'
 import { createProcessorHttp } from './http/server.js'
@@ -157,7 +157,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   })
   const alerts = opts.alertmanagerUrl
     ? createAlertmanagerSink(
-        { url: opts.alertmanagerUrl, pageMaxAgeMs: thresholds.page_max_age * 1000, runbookUrl: 'docs/alerting.md#helpdeskchatescalation', ...opts.alertmanager },
+        { url: opts.alertmanagerUrl, pageMaxAgeMs: thresholds.page_max_age * 1000, runbookUrl: chatRunbookUrl(opts.config), ...opts.alertmanager },
         { log: log.child({ sink: 'alertmanager' }), metrics },
       )
     : undefined
@@ -307,7 +307,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   const feed = createLiveFeed(() => {
     const engines = enginesInOrder()
     return engines.length ? wallboardState(engines, nowOf(engines)) : wallboardState([standby], Date.now())
-  }, log.child({ component: 'wallboard' }), opts.wallboard)
+  }, log.child({ component: 'wallboard' }), { loadBand: thresholds.load_band, ...opts.wallboard })
 
   new Gauge({
     name: 'deskpulse_wallboard_clients',

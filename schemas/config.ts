@@ -57,6 +57,17 @@ export const ConfigSchema = Type.Object(
         repeat_window: Seconds(604_800, 'FCR: no new conversation this long after resolution'),
         service_window: Seconds(86_400, "WhatsApp's customer service window"),
         window_closing_soon: Seconds(3_600, 'report waiting chats whose window closes within this'),
+        /**
+         * KPIS.md "Agents": the target band of agent load (mean of min(active / capacity, 1)). The
+         * HelpdeskAgentsOverloaded alert fires above `high`; the dashboards shade the band.
+         */
+        load_band: Type.Object(
+          {
+            low: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.85, description: 'bottom of the target band of agent load' }),
+            high: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.9, description: 'top of the target band: above it agents are overloaded' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -102,6 +113,32 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /**
+     * What the generated Prometheus rules and Grafana dashboards need besides the thresholds
+     * (`deskpulse rules --config FILE`, `deskpulse dashboards --config FILE`; docs/alerting.md,
+     * docs/grafana.md). The defaults are those of the committed artefacts.
+     */
+    monitoring: Type.Object(
+      {
+        /**
+         * Where the alerts' `runbook_url` points: `${runbook_base}#<alert name in lowercase>`, a
+         * section of docs/alerting.md. Set it to where the docs are served (e.g.
+         * https://git.example.com/ops/deskpulse/blob/main/docs/alerting.md).
+         */
+        runbook_base: Type.String({ minLength: 1, default: 'docs/alerting.md', description: 'runbook URL prefix of every alert (rules and per-chat)' }),
+        /** Prometheus job names of the scrape configuration (alerting/prometheus.yml). */
+        jobs: Type.Object(
+          {
+            ingest: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'deskpulse-ingest' }),
+            processor: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'deskpulse-processor' }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        /** Default of the dashboards' `tz` variable (the peak-hours view). */
+        dashboard_timezone: Type.String({ default: 'Europe/Rome', description: 'IANA time zone' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** What the ingest accepts (docs/ingest.md "Event time"). */
     ingest: Type.Object(
       {
@@ -140,6 +177,12 @@ export function parseConfig(input: unknown): Config {
       if (zone !== undefined && !IANAZone.isValidZone(zone)) throw new ConfigError(`invalid config field lines.${id}.${field}: unknown time zone "${zone}"`)
     }
   }
+  if (!IANAZone.isValidZone(config.monitoring.dashboard_timezone)) {
+    throw new ConfigError(`invalid config field monitoring.dashboard_timezone: unknown time zone "${config.monitoring.dashboard_timezone}"`)
+  }
+  if (config.thresholds.load_band.low > config.thresholds.load_band.high) {
+    throw new ConfigError('invalid config field thresholds.load_band.low: must not be above thresholds.load_band.high')
+  }
   if (config.thresholds.warn_before >= Math.min(config.thresholds.escalate_after, config.thresholds.escalate_after_negative)) {
     throw new ConfigError('invalid config field thresholds.warn_before: must be less than the escalation limits')
   }
@@ -165,6 +208,13 @@ export function loadConfig(path: string | undefined): Config {
   }
   return parseConfig(parsed)
 }
+
+/**
+ * The runbook section of an alert (`monitoring.runbook_base`): docs/alerting.md has one heading
+ * per alert name, the anchor its name in lowercase. Used by the generated rules
+ * (alerting/src/rule.ts) and the processor's per-chat HelpdeskChatEscalation alerts alike.
+ */
+export const runbookUrl = (base: string, alert: string): string => `${base}#${alert.toLowerCase()}`
 
 /** Team and time zone of a line, with the defaults applied. */
 export function lineTeam(config: Config, line: string | null): string {

@@ -3,15 +3,12 @@
  * store writers behind, and a part down or missing from Prometheus.
  */
 import { alert, lastWindow, spoken, text, type AlertingRule, type RuleGroup } from './rule.js'
-import { THRESHOLDS } from './thresholds.js'
-
-const { ingestRejection, processorLag, storeLag, down } = THRESHOLDS
+import type { RuleThresholds } from './thresholds.js'
 
 /** The requests that can be rejected: Prometheus scrapes and health probes left out. */
 const REQUESTS = 'deskpulse_ingest_requests_total{route!~"/metrics|/healthz|/readyz"}'
-const JOBS = ['deskpulse-ingest', 'deskpulse-processor'] as const
 
-const ingestRejecting: AlertingRule = alert({
+const ingestRejecting = ({ runbookBase, ingestRejection }: RuleThresholds): AlertingRule => alert(runbookBase, {
   alert: 'DeskpulseIngestRejecting',
   comment: text(
     'Rejections over the requests that can be rejected (Prometheus scrapes and health probes left',
@@ -37,8 +34,8 @@ sum(increase(${REQUESTS}[${ingestRejection.window}])) >= ${ingestRejection.minRe
 
 const lagExpr = (s: number) => `max by (job, instance) (deskpulse_processor_lag_seconds) > ${s}`
 
-const processorLagging: AlertingRule[] = [
-  alert({
+const processorLagging = ({ runbookBase, processorLag }: RuleThresholds): AlertingRule[] => [
+  alert(runbookBase, {
     alert: 'DeskpulseProcessorLagging',
     comment: 'Lag that makes KPIs and escalations visibly late (alerting/src/thresholds.ts processorLag).',
     expr: lagExpr(processorLag.warningSeconds),
@@ -53,9 +50,9 @@ const processorLagging: AlertingRule[] = [
       ),
     },
   }),
-  alert({
+  alert(runbookBase, {
     alert: 'DeskpulseProcessorLagging',
-    comment: 'Past the five-minute rule itself (escalate_after): per-chat escalations can no longer be on time.',
+    comment: 'Past the escalation limit itself (escalate_after): per-chat escalations can no longer be on time.',
     expr: lagExpr(processorLag.criticalSeconds),
     for: processorLag.for,
     labels: { severity: 'critical' },
@@ -64,13 +61,13 @@ const processorLagging: AlertingRule[] = [
       description: text(
         `The processor {{ $labels.instance }} has been working on events more than ${spoken(processorLag.criticalSeconds)}`,
         `old for ${spoken(processorLag.for)} (now {{ $value | humanizeDuration }}): unanswered chats are paged`,
-        'later than the five-minute rule promises.',
+        `later than the escalation limit (escalate_after, ${spoken(processorLag.criticalSeconds)}) promises.`,
       ),
     },
   }),
 ]
 
-const storeBehind: AlertingRule = alert({
+const storeBehind = ({ runbookBase, storeLag }: RuleThresholds): AlertingRule => alert(runbookBase, {
   alert: 'DeskpulseStoreBehind',
   comment: text(
     'The ClickHouse writers behind the live cores (ClickHouse down, slow or unreachable): the history is late,',
@@ -90,29 +87,32 @@ const storeBehind: AlertingRule = alert({
   },
 })
 
-const deskpulseDown: AlertingRule = alert({
-  alert: 'DeskpulseDown',
-  comment: text(
-    'A target failing its scrapes, or a job missing from Prometheus altogether (scrape configuration or',
-    'service discovery): absent() gives a series with only `job`.',
-  ),
-  expr: [`up{job=~"${JOBS.join('|')}"} == 0`, ...JOBS.map((job) => `or absent(up{job="${job}"})`)].join('\n') + '\n',
-  for: down.for,
-  labels: { severity: 'critical' },
-  annotations: {
-    summary: '{{ $labels.job }} down{{ with $labels.instance }} at {{ . }}{{ end }}',
-    description: text(
-      '{{ if $labels.instance }}Prometheus has failed to scrape {{ $labels.job }} at',
-      `{{ $labels.instance }} for ${spoken(down.for)}{{ else }}Prometheus has had no scrape target for job`,
-      `{{ $labels.job }} for ${spoken(down.for)}: check the scrape configuration and service`,
-      'discovery{{ end }}.{{ if eq $labels.job "deskpulse-processor" }} While the processor is',
-      'down no KPI moves and no chat is escalated.{{ else }} While the ingest is down',
-      'webhooks and helpdesk events are refused (WhatsApp retries its webhooks).{{ end }}',
+const deskpulseDown = ({ runbookBase, down, jobs }: RuleThresholds): AlertingRule => {
+  const JOBS = [jobs.ingest, jobs.processor]
+  return alert(runbookBase, {
+    alert: 'DeskpulseDown',
+    comment: text(
+      'A target failing its scrapes, or a job missing from Prometheus altogether (scrape configuration or',
+      'service discovery): absent() gives a series with only `job`.',
     ),
-  },
-})
-
-export const PIPELINE_ALERTS_GROUP: RuleGroup = {
-  name: 'deskpulse-pipeline-alerts',
-  rules: [ingestRejecting, ...processorLagging, storeBehind, deskpulseDown],
+    expr: [`up{job=~"${JOBS.join('|')}"} == 0`, ...JOBS.map((job) => `or absent(up{job="${job}"})`)].join('\n') + '\n',
+    for: down.for,
+    labels: { severity: 'critical' },
+    annotations: {
+      summary: '{{ $labels.job }} down{{ with $labels.instance }} at {{ . }}{{ end }}',
+      description: text(
+        '{{ if $labels.instance }}Prometheus has failed to scrape {{ $labels.job }} at',
+        `{{ $labels.instance }} for ${spoken(down.for)}{{ else }}Prometheus has had no scrape target for job`,
+        `{{ $labels.job }} for ${spoken(down.for)}: check the scrape configuration and service`,
+        `discovery{{ end }}.{{ if eq $labels.job "${jobs.processor}" }} While the processor is`,
+        'down no KPI moves and no chat is escalated.{{ else }} While the ingest is down',
+        'webhooks and helpdesk events are refused (WhatsApp retries its webhooks).{{ end }}',
+      ),
+    },
+  })
 }
+
+export const pipelineAlertsGroup = (t: RuleThresholds): RuleGroup => ({
+  name: 'deskpulse-pipeline-alerts',
+  rules: [ingestRejecting(t), ...processorLagging(t), storeBehind(t), deskpulseDown(t)],
+})

@@ -3,8 +3,7 @@
  * as typed objects, and the small helpers the rule modules are written with: durations, the
  * words the annotations use for them, and runbook links.
  */
-import { RUNBOOK_BASE } from './thresholds.js'
-
+import { runbookUrl } from '../../schemas/config.js'
 /** A Prometheus duration as the rules write it: `5m`, `1h`, `28d`. */
 export type Duration = `${number}${'s' | 'm' | 'h' | 'd'}`
 
@@ -72,12 +71,14 @@ export function lastWindow(d: Duration): string {
 /** A ratio as the annotations write it: 0.9 is "90 %". */
 export const percent = (ratio: number): string => `${Math.round(ratio * 1000) / 10} %`
 
-/** The runbook section of an alert: docs/alerting.md has one heading per alert name. */
-export const runbookUrl = (alert: string): string => `${RUNBOOK_BASE}#${alert.toLowerCase()}`
+export { runbookUrl }
 
-/** An alert with its runbook link filled in from its name. */
-export function alert(rule: Omit<AlertingRule, 'annotations'> & { annotations: Omit<AlertingRule['annotations'], 'runbook_url'> }): AlertingRule {
-  return { ...rule, annotations: { ...rule.annotations, runbook_url: runbookUrl(rule.alert) } }
+/** An alert with its runbook link filled in from its name, under the config's runbook base. */
+export function alert(
+  runbookBase: string,
+  rule: Omit<AlertingRule, 'annotations'> & { annotations: Omit<AlertingRule['annotations'], 'runbook_url'> },
+): AlertingRule {
+  return { ...rule, annotations: { ...rule.annotations, runbook_url: runbookUrl(runbookBase, rule.alert) } }
 }
 
 /** Annotation text written over several source lines, joined as YAML's folded style would. */

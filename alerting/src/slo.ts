@@ -8,16 +8,18 @@
  * 1 - objective; the burn rate is error ratio / budget.
  */
 import { alert, duration, lastWindow, seconds, text, type AlertingRule, type Duration, type RecordingRule, type RuleGroup } from './rule.js'
-import { THRESHOLDS, type BurnRateTier } from './thresholds.js'
+import { THRESHOLDS, type BurnRateTier, type RuleThresholds } from './thresholds.js'
 
-const { slo } = THRESHOLDS
+type Slo = RuleThresholds['slo']
 
 export const OBJECTIVE = 'overall:helpdesk_slo_objective:ratio'
 export const BUDGET = 'overall:helpdesk_first_response_error_budget:ratio'
 const threshold = (tier: 'page' | 'ticket') => `overall:helpdesk_first_response_slo_${tier}:error_ratio_threshold`
 
-/** The SLO window as a range and a name suffix: `28d`. */
-export const SLO_WINDOW: Duration = duration(slo.windowDays * 86_400)
+/** The SLO window (`slo.window_days`) as a range and a name suffix: `28d`. */
+export const sloWindow = (windowDays: number): Duration => duration(windowDays * 86_400)
+/** The SLO window of the default config (the committed rules and dashboards). */
+export const SLO_WINDOW: Duration = sloWindow(THRESHOLDS.slo.windowDays)
 
 /** Recording-rule names per window; `op` is `rate` (burn-rate windows) or `increase` (SLO window). */
 export const firstResponses = (op: string, w: Duration) => `line_team:helpdesk_first_responses:${op}${w}`
@@ -48,11 +50,10 @@ function windowRules(w: Duration): RecordingRule[] {
 }
 
 /** The windows of both burn-rate tiers, shortest first. */
-const burnWindows = [...new Set([slo.page.shortWindow, slo.page.longWindow, slo.ticket.shortWindow, slo.ticket.longWindow])].sort(
-  (a, b) => seconds(a) - seconds(b),
-)
+const burnWindows = (slo: Slo) =>
+  [...new Set([slo.page.shortWindow, slo.page.longWindow, slo.ticket.shortWindow, slo.ticket.longWindow])].sort((a, b) => seconds(a) - seconds(b))
 
-const burnRateGroup: RuleGroup = {
+const burnRateGroup = (slo: Slo): RuleGroup => ({
   name: 'deskpulse-first-response-slo',
   comment: text(
     'First-response service level (KPIS.md "Service level and SLO"): the share of first responses',
@@ -64,7 +65,7 @@ const burnRateGroup: RuleGroup = {
       record: OBJECTIVE,
       comment: text(
         'The objective comes from the processor\'s configuration (`slo.objective`); the',
-        `configuration's default (${slo.objectiveFallback}) when the gauge is missing, so the SLO rules never go silent.`,
+        `configured objective (${slo.objectiveFallback}) when the gauge is missing, so the SLO rules never go silent.`,
       ),
       expr: `max(helpdesk_slo_objective_ratio) or vector(${slo.objectiveFallback})`,
     },
@@ -80,7 +81,7 @@ const burnRateGroup: RuleGroup = {
       expr: `clamp_max(${slo.page.burnRate} * ${BUDGET}, 1)`,
     },
     { record: threshold('ticket'), expr: `clamp_max(${slo.ticket.burnRate} * ${BUDGET}, 1)` },
-    ...burnWindows.flatMap((w, i) => {
+    ...burnWindows(slo).flatMap((w, i) => {
       const rules = windowRules(w)
       if (i === 0)
         rules[0]!.comment = text(
@@ -91,18 +92,18 @@ const burnRateGroup: RuleGroup = {
       return rules
     }),
   ],
-}
+})
 
-const sloWindowGroup: RuleGroup = {
-  name: `deskpulse-first-response-slo-${SLO_WINDOW}`,
+const sloWindowGroup = (slo: Slo): RuleGroup => ({
+  name: `deskpulse-first-response-slo-${sloWindow(slo.windowDays)}`,
   comment: text(
-    `The ${slo.windowDays}-day SLO window (the configuration's default \`slo.window_days\`): service level and the`,
+    `The ${slo.windowDays}-day SLO window (the configuration's \`slo.window_days\`): service level and the`,
     'share of the error budget left (1 = untouched, 0 = spent, negative = overspent). Evaluated every',
     '5 minutes: the long range over the raw counters is the costly query here, and the figure moves slowly.',
   ),
   interval: '5m',
   rules: (() => {
-    const w = SLO_WINDOW
+    const w = sloWindow(slo.windowDays)
     const all = firstResponses('increase', w)
     const late = firstResponsesLate('increase', w)
     const level = `line_team:helpdesk_first_response_service_level:ratio${w}`
@@ -117,22 +118,23 @@ const sloWindowGroup: RuleGroup = {
       { record: `overall:helpdesk_first_response_error_budget_remaining:ratio${w}`, expr: remaining(overallLevel) },
     ]
   })(),
-}
+})
 
-export const SLO_RECORDING_GROUPS: RuleGroup[] = [burnRateGroup, sloWindowGroup]
+export const sloRecordingGroups = ({ slo }: RuleThresholds): RuleGroup[] => [burnRateGroup(slo), sloWindowGroup(slo)]
 
 /** How soon the SLO window's budget is gone at a tier's burn rate, in the description's words. */
-function exhaustion(tier: BurnRateTier): string {
+function exhaustion(slo: Slo, tier: BurnRateTier): string {
   const days = slo.windowDays / tier.burnRate
   if (days <= 3) return 'within days'
   if (days <= 7) return 'within a week'
   return `within ${Math.ceil(days / 7)} weeks`
 }
 
-function burnAlert(name: 'page' | 'ticket', tier: BurnRateTier): AlertingRule {
+function burnAlert(t: RuleThresholds, name: 'page' | 'ticket', tier: BurnRateTier): AlertingRule {
+  const { slo } = t
   const page = name === 'page'
   const over = (w: Duration) => `${errorRatio('line_team', w)}\n    >= on () group_left () ${threshold(name)}`
-  return alert({
+  return alert(t.runbookBase, {
     alert: 'HelpdeskFirstResponseSLOBurn',
     comment: text(
       `${page ? 'Fast' : 'Slow'} burn: ${tier.burnRate}x the budget over ${tier.longWindow} and ${tier.shortWindow}, at least`,
@@ -155,10 +157,10 @@ and
         '{{ $value | humanizePercentage }} of first responses on line {{ $labels.line }}',
         `(team {{ $labels.team }}) missed the FRT target over ${lastWindow(tier.longWindow)}, and over`,
         `${lastWindow(tier.shortWindow)}{{ with query "${BUDGET}" }}; the`,
-        `objective allows {{ . | first | value | humanizePercentage }}{{ end }}. Left alone, the ${slo.windowDays}-day error budget is gone ${exhaustion(tier)}.`,
+        `objective allows {{ . | first | value | humanizePercentage }}{{ end }}. Left alone, the ${slo.windowDays}-day error budget is gone ${exhaustion(slo, tier)}.`,
       ),
     },
   })
 }
 
-export const SLO_ALERTS: AlertingRule[] = [burnAlert('page', slo.page), burnAlert('ticket', slo.ticket)]
+export const sloAlerts = (t: RuleThresholds): AlertingRule[] => [burnAlert(t, 'page', t.slo.page), burnAlert(t, 'ticket', t.slo.ticket)]

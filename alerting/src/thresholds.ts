@@ -1,25 +1,14 @@
 /**
  * Every figure a user would tune in the Prometheus rules, in one place (docs/alerting.md
- * "Thresholds"). Where the processor's configuration has the figure, it is read from the same
- * defaults the processor runs with (schemas/config.ts), as grafana/src/config.ts does for the
- * dashboards: change it there and `npm run rules` moves the rule. After a change, regenerate
- * (`npm run rules`) and update the promtool test in alerting/tests/ that pins the figure (they
- * are worked out by hand, so a changed threshold fails them until updated).
+ * "Thresholds"). Where the deployment's configuration has the figure (schemas/config.ts), it is
+ * read from the config the rules are built for: the same file the processor reads
+ * (`deskpulse rules --config FILE`), or the defaults for the committed rule file
+ * (`npm run rules`). The other figures are the rules' own. After a change of the defaults,
+ * regenerate (`npm run rules`) and update the promtool test in alerting/tests/ that pins the
+ * figure (they are worked out by hand, so a changed threshold fails them until updated).
  */
-import { defaultConfig } from '../../schemas/config.js'
+import { defaultConfig, type Config } from '../../schemas/config.js'
 import type { Duration } from './rule.js'
-
-const config = defaultConfig()
-
-/**
- * Where the alerts' `runbook_url` points: docs/alerting.md has one section per alert, and the
- * link is `${RUNBOOK_BASE}#<alert name in lowercase>`. The default is the path in this
- * repository; set it to where your copy of the docs is served (e.g.
- * `https://git.example.com/ops/deskpulse/blob/main/docs/alerting.md`) so the link works from a
- * page or a chat message, then `npm run rules` (the promtool tests compare annotations exactly:
- * change the `runbook_url`s of alerting/tests/*.test.yml the same way).
- */
-export const RUNBOOK_BASE = 'docs/alerting.md'
 
 /** A multiwindow burn-rate alert (Google SRE workbook, "Alerting on SLOs"). */
 export interface BurnRateTier {
@@ -32,14 +21,23 @@ export interface BurnRateTier {
   minFirstResponses: number
 }
 
-export const THRESHOLDS = {
+/** The rules' figures for a deployment config. */
+export const ruleThresholds = (config: Config) => ({
+  /**
+   * Where the alerts' `runbook_url` points (`monitoring.runbook_base`): docs/alerting.md has one
+   * section per alert, and the link is `${runbookBase}#<alert name in lowercase>`. The processor's
+   * per-chat HelpdeskChatEscalation alerts use the same base.
+   */
+  runbookBase: config.monitoring.runbook_base,
+  /** Prometheus job names (`monitoring.jobs`), as alerting/prometheus.yml scrapes them. */
+  jobs: config.monitoring.jobs,
   slo: {
     /**
      * Objective used when no processor exports `helpdesk_slo_objective_ratio` (restarts), so the
-     * SLO rules never go silent: the configuration's default `slo.objective` (0.9).
+     * SLO rules never go silent: the configuration's `slo.objective` (0.9 by default).
      */
     objectiveFallback: config.slo.objective,
-    /** The SLO window (KPIS.md "Service level and SLO"): the configuration's default `slo.window_days` (28). */
+    /** The SLO window (KPIS.md "Service level and SLO"): the configuration's `slo.window_days` (28 by default). */
     windowDays: config.slo.window_days,
     /**
      * Page: 14.4x over 1 h and 5 m, the workbook's 2 % of a 30-day budget in an hour; at least 10
@@ -59,8 +57,10 @@ export const THRESHOLDS = {
      * evaluation that sees one.
      */
     for: '0m' as Duration,
-    /** The escalation limit the descriptions name: the configuration's `thresholds.escalate_after` (300 s). */
+    /** The escalation limits the descriptions name: `thresholds.escalate_after` (300 s by default)… */
     escalateAfterSeconds: config.thresholds.escalate_after,
+    /** …and `thresholds.escalate_after_negative` (180 s) when the newest waiting message is negative. */
+    escalateAfterNegativeSeconds: config.thresholds.escalate_after_negative,
   },
   backlog: {
     /**
@@ -76,11 +76,11 @@ export const THRESHOLDS = {
   },
   agentLoad: {
     /**
-     * KPIS.md "Agents": the target band of `helpdesk_agent_load_ratio` is 85–90 %; above it agents
-     * cannot take more chats without raising FRT. The alert fires above the band's top (the line
-     * the dashboards draw, grafana/src/config.ts `loadBand`).
+     * KPIS.md "Agents": the target band of `helpdesk_agent_load_ratio` (`thresholds.load_band`,
+     * 85–90 % by default); above it agents cannot take more chats without raising FRT. The alert
+     * fires above the band's top (the band the dashboards shade, grafana/src/config.ts `loadBand`).
      */
-    band: { low: 0.85, high: 0.9 },
+    band: { low: config.thresholds.load_band.low, high: config.thresholds.load_band.high },
     /** Long enough that a burst of chats absorbed within a quarter of an hour does not alert. */
     for: '15m' as Duration,
   },
@@ -102,8 +102,8 @@ export const THRESHOLDS = {
      */
     warningSeconds: 60,
     /**
-     * Critical: lagging by `thresholds.escalate_after` (300 s) means the five-minute rule cannot be
-     * kept, whatever the processor decides.
+     * Critical: lagging by `thresholds.escalate_after` (300 s by default) means the escalation
+     * limit cannot be kept, whatever the processor decides.
      */
     criticalSeconds: config.thresholds.escalate_after,
     /** A catch-up after a restart or a slow batch passes within 2 minutes. */
@@ -125,4 +125,12 @@ export const THRESHOLDS = {
      */
     for: '1m' as Duration,
   },
-} as const
+}) as const
+
+export type RuleThresholds = ReturnType<typeof ruleThresholds>
+
+/** The figures of the committed rule file: the configuration's defaults. */
+export const THRESHOLDS: RuleThresholds = ruleThresholds(defaultConfig())
+
+/** The default `monitoring.runbook_base`, the prefix of the committed rules' `runbook_url`s. */
+export const RUNBOOK_BASE = THRESHOLDS.runbookBase

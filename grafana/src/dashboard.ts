@@ -1,7 +1,7 @@
 /** What each dashboard module exports, and the settings every deskpulse dashboard shares. */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog'
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard'
-import { DASHBOARD_TAG } from './config.js'
+import { DASHBOARD_TAG, type DashboardThresholds } from './config.js'
 
 export interface DashboardDefinition {
   /** File name under grafana/dashboards/. */
@@ -12,7 +12,8 @@ export interface DashboardDefinition {
    * queries and fails on an error; every other panel must return data on simulated traffic.
    */
   mayBeEmpty: Readonly<Record<string, string>>
-  build(): dashboard.Dashboard
+  /** The dashboard for a deployment config's figures (grafana/src/config.ts); the defaults' without. */
+  build(s?: DashboardThresholds): dashboard.Dashboard
 }
 
 export interface DashboardOptions {

@@ -1,5 +1,6 @@
 /** The deskpulse dashboards, and their JSON as committed in grafana/dashboards/. */
 import type { DashboardDefinition } from './dashboard.js'
+import { THRESHOLDS, type DashboardThresholds } from './config.js'
 import { liveOperations } from './dashboards/live-operations.js'
 import { conversations } from './dashboards/conversations.js'
 import { agents } from './dashboards/agents.js'
@@ -8,7 +9,10 @@ import { pipeline } from './dashboards/pipeline.js'
 
 export const DASHBOARDS: readonly DashboardDefinition[] = [liveOperations, conversations, agents, botsDelivery, pipeline]
 
-/** The file grafana/dashboards/<file> must hold for a dashboard: its JSON, two-space indented. */
-export const renderDashboard = (d: DashboardDefinition): string => `${JSON.stringify(d.build(), null, 2)}\n`
+/**
+ * The file grafana/dashboards/<file> must hold for a dashboard: its JSON, two-space indented; for
+ * a deployment config's figures (`dashboardThresholds(config)`), the defaults' when none.
+ */
+export const renderDashboard = (d: DashboardDefinition, s: DashboardThresholds = THRESHOLDS): string => `${JSON.stringify(d.build(s), null, 2)}\n`
 
 export type { DashboardDefinition } from './dashboard.js'

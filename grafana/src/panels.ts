@@ -11,7 +11,7 @@ import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge'
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries'
 import * as table from '@grafana/grafana-foundation-sdk/table'
 import * as heatmap from '@grafana/grafana-foundation-sdk/heatmap'
-import { DATASOURCES, THRESHOLDS } from './config.js'
+import { DATASOURCES, type DashboardThresholds } from './config.js'
 import { ClickHouseQueryBuilder, type QueryBuilder } from './queries.js'
 
 /** Threshold steps, lowest first: `[color, from]`, the first from `null` (minus infinity). */
@@ -20,33 +20,33 @@ export type Steps = ReadonlyArray<readonly [color: string, from: number | null]>
 export const thresholds = (steps: Steps) =>
   new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps.map(([color, value]) => ({ color, value })))
 
-/** Thresholds the dashboards share, named after the KPI rule they draw (KPIS.md). */
-export const STEPS = {
-  /** Counts where any is bad: a chat over five minutes, a missed chat. */
+/** Thresholds the dashboards share, named after the KPI rule they draw (KPIS.md), for a deployment config. */
+export const steps = (s: DashboardThresholds) => ({
+  /** Counts where any is bad: a chat past the escalation limit, a missed chat. */
   anyIsBad: [['green', null], ['red', 1]],
   /** Plain counts and rates with no target: one neutral colour. */
   neutral: [['blue', null]],
-  /** A waiting age: warning at 240 s, breach at 300 s (the five-minute line). */
-  waiting: [['green', null], ['orange', THRESHOLDS.warningSeconds], ['red', THRESHOLDS.breachSeconds]],
-  /** A first response: within the 60 s target green, past it orange, past the breach red. */
-  frt: [['green', null], ['orange', THRESHOLDS.frtTargetSeconds], ['red', THRESHOLDS.breachSeconds]],
+  /** A waiting age: warning at escalate_after − warn_before (240 s), breach at escalate_after (300 s). */
+  waiting: [['green', null], ['orange', s.warningSeconds], ['red', s.breachSeconds]],
+  /** A first response: within the frt_target (60 s) green, past it orange, past the breach red. */
+  frt: [['green', null], ['orange', s.frtTargetSeconds], ['red', s.breachSeconds]],
   /** A service level (0–1) against the objective. */
-  serviceLevel: [['red', null], ['green', THRESHOLDS.sloObjective]],
+  serviceLevel: [['red', null], ['green', s.sloObjective]],
   /** Error budget left (1 untouched, 0 spent). */
   budget: [['red', null], ['orange', 0], ['green', 0.25]],
-  /** Agent load and occupancy: under the 85–90 % band blue, in it green, above it red. */
-  loadBand: [['blue', null], ['green', THRESHOLDS.loadBand.low], ['red', THRESHOLDS.loadBand.high]],
+  /** Agent load and occupancy: under the load_band (85–90 %) blue, in it green, above it red. */
+  loadBand: [['blue', null], ['green', s.loadBand.low], ['red', s.loadBand.high]],
   /** A good share (CSAT, FCR, containment, delivery): red under 70 %, yellow under 85 %. */
   goodShare: [['red', null], ['yellow', 0.7], ['green', 0.85]],
   /** A bad share (failed deliveries, rejections): green under 2 %, red from 5 %. */
   badShare: [['green', null], ['orange', 0.02], ['red', 0.05]],
-  /** Processor lag: the DeskpulseProcessorLagging alert's 60 s and 300 s. */
-  lag: [['green', null], ['orange', 60], ['red', 300]],
-  /** Sentiment in [−1, 1]: negative below −0.25 (thresholds.negative_below). */
-  sentiment: [['red', null], ['yellow', -0.25], ['green', 0.25]],
+  /** Processor lag: the DeskpulseProcessorLagging alert's warning (60 s) and critical (escalate_after) lags. */
+  lag: [['green', null], ['orange', s.alerts.processorLag.warningSeconds], ['red', s.alerts.processorLag.criticalSeconds]],
+  /** Sentiment in [−1, 1]: negative below thresholds.negative_below (−0.25). */
+  sentiment: [['red', null], ['yellow', s.negativeBelow], ['green', 0.25]],
   /** A health flag: 0 is down. */
   up: [['red', null], ['green', 1]],
-} as const satisfies Record<string, Steps>
+}) as const satisfies Record<string, Steps>
 
 export interface PanelSpec {
   title: string

@@ -3,7 +3,6 @@
  * rows by `version`, so each read is `FINAL`; `kpi_minute` and `agent_minute` hold one row per
  * stream partition, summed (or, for the agents' online time, taken once) over `partition`.
  */
-import { THRESHOLDS } from './config.js'
 
 /** The `line` variable as a filter on a column (1=1 for All). */
 export const lineFilter = (column = 'line') => `$__conditionalAll(${column} IN (\${line:singlequote}), $line)`
@@ -19,7 +18,7 @@ export const kpiMinutesInRange = (columns = '*') =>
   `SELECT ${columns} FROM kpi_minute FINAL WHERE $__timeFilter(minute) AND ${lineFilter()} AND ${teamFilter()}`
 
 /** Service level of a set of first-response samples (KPIS.md: share within `frt_target`). */
-export const serviceLevel = (column = 'frt_seconds') => `countIf(${column} <= ${THRESHOLDS.frtTargetSeconds}) / nullIf(count(${column}), 0)`
+export const serviceLevel = (frtTargetSeconds: number, column = 'frt_seconds') => `countIf(${column} <= ${frtTargetSeconds}) / nullIf(count(${column}), 0)`
 
 /** CSAT % as a share: (4s + 5s) / responses (KPIS.md "Outcomes"). */
 export const csatShare = (column = 'csat') => `countIf(${column} >= 4) / nullIf(count(${column}), 0)`

@@ -9,7 +9,7 @@
  *   into `line IN ('a','b')`. (A bare `${line:singlequote}` would give `.*` for All.)
  */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard'
-import { DATASOURCES, DEFAULT_TIMEZONE } from './config.js'
+import { DATASOURCES } from './config.js'
 
 const ALL = { text: 'All', value: '$__all', selected: true }
 
@@ -42,10 +42,13 @@ export const clickhouseVariables = () => [
     .query("SELECT DISTINCT team FROM conversations WHERE team != '' AND $__conditionalAll(line IN (${line:singlequote}), $line) ORDER BY team"),
 ]
 
-/** The time zone the peak-hours view is drawn in (KPIS.md "Volume and mix": the line's time zone). */
-export const timezoneVariable = () =>
+/**
+ * The time zone the peak-hours view is drawn in (KPIS.md "Volume and mix": the line's time zone);
+ * its default is the config's `monitoring.dashboard_timezone`.
+ */
+export const timezoneVariable = (timezone: string) =>
   new dashboard.TextBoxVariableBuilder('tz')
     .label('Time zone')
     .description("IANA time zone of the peak-hours view: the line's `timezone` (or `business_hours.timezone`) in the deskpulse configuration")
-    .defaultValue(DEFAULT_TIMEZONE)
-    .current({ text: DEFAULT_TIMEZONE, value: DEFAULT_TIMEZONE })
+    .defaultValue(timezone)
+    .current({ text: timezone, value: timezone })

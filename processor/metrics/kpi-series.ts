@@ -36,7 +36,7 @@ export const COUNTERS = {
   opened: { name: 'helpdesk_conversations_opened_total', help: 'Conversations opened', labels: ['line'] },
   resolved: { name: 'helpdesk_conversations_resolved_total', help: 'Conversation resolutions (a reopened chat resolves again), by who resolved it', labels: ['line', 'team', 'resolved_by'] },
   csat: { name: 'helpdesk_csat_responses_total', help: 'CSAT responses received, by score 1-5', labels: ['line', 'team', 'score'] },
-  escalations: { name: 'helpdesk_escalations_total', help: 'Five-minute-rule warnings and breaches fired', labels: ['line', 'team', 'level'] },
+  escalations: { name: 'helpdesk_escalations_total', help: 'Escalation warnings and breaches fired (thresholds.escalate_after, warn_before)', labels: ['line', 'team', 'level'] },
   retracted: { name: 'helpdesk_escalations_retracted_total', help: 'Fired escalations withdrawn: a reply stamped before them arrived late', labels: ['line', 'team', 'level'] },
   withinTarget: { name: 'helpdesk_first_responses_within_target_total', help: 'First responses within thresholds.frt_target (service level numerator)', labels: ['line', 'team'] },
   fcr: { name: 'helpdesk_fcr_outcomes_total', help: 'Final first-contact-resolution verdicts', labels: ['line', 'outcome'] },

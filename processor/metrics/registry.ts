@@ -122,7 +122,7 @@ function liveText(sources: KpiSources, out: Exposition, seenLineTeams: Map<strin
     for (const state of STATES) out.sample('helpdesk_conversations_open', `${lt.labels},state="${state}"`, s?.open[state] ?? 0)
   }
   perLineTeam('helpdesk_conversations_awaiting_first_response', 'Waiting conversations with no human reply yet', (s) => s?.awaitingFirstResponse ?? 0)
-  perLineTeam('helpdesk_conversations_waiting_over_threshold', 'Conversations that breached the five-minute rule and are still waiting', (s) => s?.overThreshold ?? 0)
+  perLineTeam('helpdesk_conversations_waiting_over_threshold', 'Conversations past the escalation limit (thresholds.escalate_after, or escalate_after_negative) and still waiting', (s) => s?.overThreshold ?? 0)
   perLineTeam('helpdesk_oldest_waiting_seconds', 'Now minus the earliest waiting start (0 when nobody waits)', (s) => (s?.oldestWaitingSince != null ? Math.max(0, (at - s.oldestWaitingSince) / 1000) : 0))
   perLineTeam('helpdesk_conversations_window_closing', "Waiting conversations whose 24-hour service window closes within thresholds.window_closing_soon", (s) => s?.windowClosing ?? 0)
 

@@ -10,6 +10,13 @@ import type { Effect } from '../core/effects.js'
 import type { Engine } from '../core/engine.js'
 import { conversationId } from '../core/state.js'
 import type { ProcessorMetrics } from '../metrics/registry.js'
+import { runbookUrl, type Config } from '../../schemas/config.js'
+
+/** The per-chat alert's name (ARCHITECTURE.md "Alerts"; docs/glossary.md "Escalation limit, warning and breach"). */
+export const CHAT_ALERT = 'HelpdeskChatEscalation'
+
+/** Its runbook: the section of docs/alerting.md under the config's `monitoring.runbook_base`, as the rules link theirs. */
+export const chatRunbookUrl = (config: Config): string => runbookUrl(config.monitoring.runbook_base, CHAT_ALERT)
 
 type Escalation = Extract<Effect, { type: 'escalation' }>
 type Level = Escalation['level']
@@ -73,7 +80,7 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions, deps: { lo
       // Alertmanager tells alerts apart by their labels: the conversation must be one of them
       // (an opaque id, never the customer's number), or two chats of one team would be one alert.
       labels: {
-        alertname: 'HelpdeskChatEscalation',
+        alertname: CHAT_ALERT,
         severity: e.level === 'breach' ? 'critical' : 'warning',
         level: e.level,
         line: e.line,
@@ -82,7 +89,7 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions, deps: { lo
         conversation: e.conversation,
       },
       annotations: {
-        summary: e.level === 'breach' ? `Chat unanswered for ${waited} s on line ${e.line} (team ${e.team})` : `Chat nearing the five-minute limit on line ${e.line} (team ${e.team})`,
+        summary: e.level === 'breach' ? `Chat unanswered for ${waited} s on line ${e.line} (team ${e.team})` : `Chat waiting ${waited} s, nearing the escalation limit on line ${e.line} (team ${e.team})`,
         description: `Conversation ${e.conversation} has waited for a human reply since ${waitingSince} (${waited} s when the ${e.level} fired); agent: ${e.agent ?? 'none assigned'}.`,
         conversation: e.conversation,
         waiting_since: waitingSince,

@@ -8,6 +8,7 @@
 import type { WebSocket } from 'ws'
 import type { Logger } from 'pino'
 import type { WallboardState } from './state.js'
+import { defaultConfig, type Config } from '../../schemas/config.js'
 
 export interface HistoryPoint {
   t: number
@@ -25,9 +26,21 @@ export interface LiveFeedOptions {
   historyEveryMs: number
   historyMs: number
   maxBufferedBytes: number
+  /**
+   * The agent load band (`thresholds.load_band`, KPIS.md "Agents") sent with the snapshot: the
+   * page colours an agent's load bar from its bottom, as the dashboards and HelpdeskAgentsOverloaded do.
+   */
+  loadBand: Config['thresholds']['load_band']
 }
 
-export const defaultLiveFeedOptions: LiveFeedOptions = { minIntervalMs: 500, tickMs: 1_000, historyEveryMs: 10_000, historyMs: 3_600_000, maxBufferedBytes: 1 << 20 }
+export const defaultLiveFeedOptions: LiveFeedOptions = {
+  minIntervalMs: 500,
+  tickMs: 1_000,
+  historyEveryMs: 10_000,
+  historyMs: 3_600_000,
+  maxBufferedBytes: 1 << 20,
+  loadBand: defaultConfig().thresholds.load_band,
+}
 
 type Section = Exclude<keyof WallboardState, 'at'>
 
@@ -121,7 +134,7 @@ export function createLiveFeed(state: () => WallboardState | null, log: Logger, 
       }
       // Serialised once per update for all the screens that connect meanwhile; only the server
       // time (for the screen's countdowns) is written per connection.
-      if (!snapshot || snapshot.seq !== seq) snapshot = { seq, text: JSON.stringify({ type: 'snapshot', seq, at: last?.at ?? Date.now(), state: last, history }) }
+      if (!snapshot || snapshot.seq !== seq) snapshot = { seq, text: JSON.stringify({ type: 'snapshot', seq, at: last?.at ?? Date.now(), state: last, history, loadBand: opts.loadBand }) }
       clients.add(ws)
       stats.clients = clients.size
       ws.send(`{"serverTime":${Date.now()},${snapshot.text.slice(1)}`)

@@ -58,7 +58,7 @@ t.test('each alert takes its thresholds and for from thresholds.ts', async (t) =
   const chat = bySeverity('HelpdeskChatUnansweredFiveMinutes', 'critical')!
   t.equal(chat.for, unanswered.for)
   t.equal(unanswered.escalateAfterSeconds, config.thresholds.escalate_after)
-  t.match(chat.annotations.description, `(escalate_after, ${spoken(config.thresholds.escalate_after)} by default)`)
+  t.match(chat.annotations.description, `(escalate_after: ${spoken(config.thresholds.escalate_after)}; ${spoken(config.thresholds.escalate_after_negative)} for a negative chat)`)
 
   const growing = bySeverity('HelpdeskBacklogGrowing', 'warning')!
   t.match(growing.expr, `[${backlog.slopeWindow}]) * 60 > ${backlog.growthPerMinute}\n`)
@@ -69,6 +69,7 @@ t.test('each alert takes its thresholds and for from thresholds.ts', async (t) =
   t.match(overloaded.expr, new RegExp(`> ${agentLoad.band.high}$`))
   t.equal(overloaded.for, agentLoad.for)
   t.same(agentLoad.band, DASHBOARD_THRESHOLDS.loadBand, 'the alert and the dashboards draw the same load band')
+  t.same(agentLoad.band, config.thresholds.load_band, 'the band is the config\'s thresholds.load_band')
 
   const rejecting = bySeverity('DeskpulseIngestRejecting', 'warning')!
   t.match(rejecting.expr, `\n> ${ingestRejection.share}\n`)

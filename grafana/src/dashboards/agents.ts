@@ -7,15 +7,14 @@
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { DashboardDefinition } from '../dashboard.js'
 import { dashboardUrl, finish, newDashboard } from '../dashboard.js'
-import { THRESHOLDS } from '../config.js'
+import { THRESHOLDS, loadBandText } from '../config.js'
 import { prom, sql } from '../queries.js'
 import { T } from '../promql.js'
-import { STEPS, barGaugePanel, gaugePanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
+import { steps, barGaugePanel, gaugePanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
 import { clickhouseVariables } from '../variables.js'
 import { conversationsInRange, csatShare, lineFilter, serviceLevel, teamFilter } from '../sql.js'
 
 const UID = 'deskpulse-agents'
-const BAND = `${THRESHOLDS.loadBand.low * 100}–${THRESHOLDS.loadBand.high * 100} %`
 
 /** The rows of `agent_minute` in the range for the selected teams (filtered before any alias). */
 const agentMinuteRows = `SELECT * FROM agent_minute FINAL WHERE $__timeFilter(minute) AND ${teamFilter()}`
@@ -48,12 +47,13 @@ export const agents: DashboardDefinition = {
   file: 'agents.json',
   uid: UID,
   mayBeEmpty: {},
-  build: () =>
-    finish(
+  build: (s = THRESHOLDS) => {
+    const STEPS = steps(s)
+    return finish(
       newDashboard({
         uid: UID,
         title: 'deskpulse / Agents',
-        description: `Agents online and team load now (Prometheus); per agent over the time range: conversations, first response, resolution, CSAT, online time, occupancy and load against the ${BAND} band (ClickHouse).`,
+        description: `Agents online and team load now (Prometheus); per agent over the time range: conversations, first response, resolution, CSAT, online time, occupancy and load against the ${loadBandText(s)} band (ClickHouse).`,
         from: 'now-24h',
         refresh: '1m',
         variables: clickhouseVariables(),
@@ -70,7 +70,7 @@ export const agents: DashboardDefinition = {
         }))
         .withPanel(gaugePanel({
           title: 'Load by team',
-          description: `Mean over online agents of min(active conversations / capacity, 1). Target band ${BAND}: blue under it, green in it, red above.`,
+          description: `Mean over online agents of min(active conversations / capacity, 1). Target band ${loadBandText(s)}: blue under it, green in it, red above.`,
           unit: 'percentunit',
           steps: STEPS.loadBand,
           w: 7,
@@ -117,7 +117,7 @@ export const agents: DashboardDefinition = {
           sortBy: { column: 'conversations', desc: true },
           queries: [sql(`
 SELECT agent, any(team) AS team, count() AS conversations, countIf(first_resolved_at IS NOT NULL) AS resolved,
-  quantile(0.5)(frt_seconds) AS "FRT p50", quantile(0.9)(frt_seconds) AS "FRT p90", ${serviceLevel()} AS "service level",
+  quantile(0.5)(frt_seconds) AS "FRT p50", quantile(0.9)(frt_seconds) AS "FRT p90", ${serviceLevel(s.frtTargetSeconds)} AS "service level",
   quantileArray(0.5)(nrt_seconds) AS "NRT p50", quantile(0.5)(resolution_seconds) AS "resolution p50",
   count(csat) AS "CSAT responses", ${csatShare()} AS CSAT, avg(csat) AS "CSAT mean", sum(breaches) AS breaches
 FROM (${conversationsInRange()} AND agent != '')
@@ -126,7 +126,7 @@ ORDER BY conversations DESC`)],
         }))
         .withPanel(tablePanel({
           title: 'Agents: online time, occupancy, load',
-          description: `Per agent over the range (agent_minute): time online, occupancy (share of online time with an active conversation) and load (online-time average of min(active / capacity, 1)) against the ${BAND} band; status, active conversations and capacity at the range's last minute.`,
+          description: `Per agent over the range (agent_minute): time online, occupancy (share of online time with an active conversation) and load (online-time average of min(active / capacity, 1)) against the ${loadBandText(s)} band; status, active conversations and capacity at the range's last minute.`,
           unit: 'short',
           steps: STEPS.neutral,
           h: 10,
@@ -147,7 +147,7 @@ ORDER BY team, agent`)],
         }))
         .withPanel(barGaugePanel({
           title: 'First response p90 by agent',
-          description: `90th percentile of each agent's first responses in the range, against the ${THRESHOLDS.frtTargetSeconds} s target.`,
+          description: `90th percentile of each agent's first responses in the range, against the ${s.frtTargetSeconds} s target.`,
           unit: 's',
           steps: STEPS.frt,
           rows: true,
@@ -166,7 +166,7 @@ ORDER BY team, agent`)],
         }))
         .withPanel(timeSeriesPanel({
           title: 'Team load over time',
-          description: `Load of each team's online agents at each minute's end (min(active / capacity, 1), averaged), with the ${BAND} band shaded.`,
+          description: `Load of each team's online agents at each minute's end (min(active / capacity, 1), averaged), with the ${loadBandText(s)} band shaded.`,
           unit: 'percentunit',
           steps: STEPS.loadBand,
           thresholdsStyle: common.GraphThresholdsStyleMode.LineAndArea,
@@ -176,5 +176,6 @@ ORDER BY team, agent`)],
           queries: [sql(`SELECT $__timeInterval(minute) AS time, team, avg(l) AS load FROM (SELECT minute, team, avgIf(least(active / capacity, 1), is_online = 1) AS l FROM (${agentMinutes}) GROUP BY minute, team HAVING countIf(is_online = 1) > 0) GROUP BY time, team ORDER BY time`, 'timeseries')],
         }))
         .build(),
-    ),
+    )
+  },
 }

@@ -5,9 +5,10 @@
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { DashboardDefinition } from '../dashboard.js'
 import { finish, newDashboard } from '../dashboard.js'
+import { THRESHOLDS } from '../config.js'
 import { prom, sql } from '../queries.js'
 import { L, LT } from '../promql.js'
-import { STEPS, barGaugePanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
+import { steps, barGaugePanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
 import { prometheusVariables } from '../variables.js'
 import { categoryName, kpiMinutesInRange, lineFilter, teamFilter } from '../sql.js'
 
@@ -38,8 +39,9 @@ export const botsDelivery: DashboardDefinition = {
   file: 'bots-delivery.json',
   uid: UID,
   mayBeEmpty: {},
-  build: () =>
-    finish(
+  build: (s = THRESHOLDS) => {
+    const STEPS = steps(s)
+    return finish(
       newDashboard({
         uid: UID,
         title: 'deskpulse / Bots and delivery',
@@ -214,5 +216,6 @@ FROM (${messagesWithStatus})
 GROUP BY time ORDER BY time`, 'timeseries')],
         }))
         .build(),
-    ),
+    )
+  },
 }

@@ -6,9 +6,9 @@
 import * as common from '@grafana/grafana-foundation-sdk/common'
 import type { DashboardDefinition } from '../dashboard.js'
 import { finish, newDashboard } from '../dashboard.js'
-import { THRESHOLDS } from '../config.js'
+import { THRESHOLDS, escalationLimits, type DashboardThresholds } from '../config.js'
 import { sql } from '../queries.js'
-import { STEPS, barGaugePanel, heatmapPanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
+import { steps, barGaugePanel, heatmapPanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
 import { clickhouseVariables, timezoneVariable } from '../variables.js'
 import { categoryName, conversationsInRange, csatShare, kpiMinutesInRange, lineFilter, serviceLevel, teamFilter } from '../sql.js'
 
@@ -26,26 +26,26 @@ const byHour = HOURS.map((h) => `countIf(toHour(opened_at, ${TZ}) = ${Number(h)}
  * after an argument-less macro as its arguments (sqlutil getMacroMatches), so `$__toTime AND
  * line IN ('a')` would swallow the filter (docs/grafana.md "Writing SQL panels").
  */
-const withRepeat = `
-SELECT opened_at, dateDiff('second', lagInFrame(opened_at, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY line, customer ORDER BY opened_at), opened_at) <= ${THRESHOLDS.repeatWindowDays * 86_400} AS repeat
+const withRepeat = (s: DashboardThresholds) => `
+SELECT opened_at, dateDiff('second', lagInFrame(opened_at, 1, toDateTime64(0, 3, 'UTC')) OVER (PARTITION BY line, customer ORDER BY opened_at), opened_at) <= ${s.repeatWindowDays * 86_400} AS repeat
 FROM conversations FINAL
-WHERE (opened_at >= ($__fromTime - INTERVAL ${THRESHOLDS.repeatWindowDays} DAY)) AND (opened_at <= $__toTime) AND ${lineFilter()} AND ${teamFilter()}`
+WHERE (opened_at >= ($__fromTime - INTERVAL ${s.repeatWindowDays} DAY)) AND (opened_at <= $__toTime) AND ${lineFilter()} AND ${teamFilter()}`
 
 /** FCR verdicts (fcr_verdicts) of the conversations last resolved in the range. */
 const verdictsResolvedInRange = `
 FROM (SELECT conversation_id, assumeNotNull(resolved_at) AS resolved_at FROM conversations FINAL WHERE $__timeFilter(resolved_at) AND ${lineFilter()} AND ${teamFilter()}) AS c
 INNER JOIN (SELECT conversation_id, fcr FROM fcr_verdicts FINAL) AS v ON v.conversation_id = c.conversation_id`
 
-const timingsBy = (key: string, label: string) => `
+const timingsBy = (s: DashboardThresholds, key: string, label: string) => `
 SELECT ${key} AS "${label}", count() AS conversations,
-  quantile(0.5)(frt_seconds) AS "FRT p50", quantile(0.9)(frt_seconds) AS "FRT p90", ${serviceLevel()} AS "service level",
+  quantile(0.5)(frt_seconds) AS "FRT p50", quantile(0.9)(frt_seconds) AS "FRT p90", ${serviceLevel(s.frtTargetSeconds)} AS "service level",
   quantile(0.5)(resolution_seconds) AS "resolution p50", quantile(0.9)(resolution_seconds) AS "resolution p90",
   sum(breaches) AS breaches, ${csatShare()} AS CSAT
 FROM conversations FINAL
 WHERE $__timeFilter(opened_at) AND ${lineFilter()} AND ${teamFilter()}
 GROUP BY "${label}" ORDER BY conversations DESC`
 
-const timingColumns = {
+const timingColumns = (STEPS: ReturnType<typeof steps>) => ({
   'FRT p50': { unit: 's', steps: STEPS.frt, color: true },
   'FRT p90': { unit: 's', steps: STEPS.frt, color: true },
   'service level': { unit: 'percentunit', steps: STEPS.serviceLevel, color: true, decimals: 1 },
@@ -53,21 +53,22 @@ const timingColumns = {
   'resolution p90': { unit: 's' },
   breaches: { unit: 'short', steps: STEPS.anyIsBad, color: true },
   CSAT: { unit: 'percentunit', steps: STEPS.goodShare, color: true, decimals: 1 },
-}
+})
 
 export const conversations: DashboardDefinition = {
   file: 'conversations.json',
   uid: UID,
   mayBeEmpty: {},
-  build: () =>
-    finish(
+  build: (s = THRESHOLDS) => {
+    const STEPS = steps(s)
+    return finish(
       newDashboard({
         uid: UID,
         title: 'deskpulse / Conversations and customers',
         description: 'Conversations opened in the time range: peak hours, request types, first response and resolution by type and team, FCR, repeat contacts, sentiment, missed chats, and the slowest and breached conversations (ClickHouse).',
         from: 'now-30d',
         refresh: '5m',
-        variables: [...clickhouseVariables(), timezoneVariable()],
+        variables: [...clickhouseVariables(), timezoneVariable(s.timezone)],
       })
         .withRow(row('Summary'))
         .withPanel(statPanel({
@@ -79,22 +80,22 @@ export const conversations: DashboardDefinition = {
         }))
         .withPanel(statPanel({
           title: 'FRT p90',
-          description: `90th percentile of the human first response time of the conversations opened in the range; orange past the ${THRESHOLDS.frtTargetSeconds} s target.`,
+          description: `90th percentile of the human first response time of the conversations opened in the range; orange past the ${s.frtTargetSeconds} s target.`,
           unit: 's',
           steps: STEPS.frt,
           queries: [sql(conversationsInRange('quantile(0.9)(frt_seconds) AS "FRT p90"'))],
         }))
         .withPanel(statPanel({
           title: 'Service level',
-          description: `Share of first responses within ${THRESHOLDS.frtTargetSeconds} s (KPIS.md "Service level and SLO"), against the ${THRESHOLDS.sloObjective * 100} % objective.`,
+          description: `Share of first responses within ${s.frtTargetSeconds} s (KPIS.md "Service level and SLO"), against the ${s.sloObjective * 100} % objective.`,
           unit: 'percentunit',
           steps: STEPS.serviceLevel,
           decimals: 1,
-          queries: [sql(conversationsInRange(`${serviceLevel()} AS "service level"`))],
+          queries: [sql(conversationsInRange(`${serviceLevel(s.frtTargetSeconds)} AS "service level"`))],
         }))
         .withPanel(statPanel({
           title: 'First-contact resolution',
-          description: `FCR % of the conversations last resolved in the range whose verdict is final: resolved once, at most one agent, no new conversation within ${THRESHOLDS.repeatWindowDays} days (KPIS.md "Outcomes"). Verdicts fall ${THRESHOLDS.repeatWindowDays} days after the resolution, so the newest week is mostly pending.`,
+          description: `FCR % of the conversations last resolved in the range whose verdict is final: resolved once, at most one agent, no new conversation within ${s.repeatWindowDays} days (KPIS.md "Outcomes"). Verdicts fall ${s.repeatWindowDays} days after the resolution, so the newest week is mostly pending.`,
           unit: 'percentunit',
           steps: STEPS.goodShare,
           decimals: 1,
@@ -102,11 +103,11 @@ export const conversations: DashboardDefinition = {
         }))
         .withPanel(statPanel({
           title: 'Repeat contacts',
-          description: `Share of the conversations opened in the range whose customer had another conversation on the line in the ${THRESHOLDS.repeatWindowDays} days before.`,
+          description: `Share of the conversations opened in the range whose customer had another conversation on the line in the ${s.repeatWindowDays} days before.`,
           unit: 'percentunit',
           steps: [['green', null], ['orange', 0.15], ['red', 0.3]],
           decimals: 1,
-          queries: [sql(`SELECT avg(repeat) AS "repeat contacts" FROM (${withRepeat}) WHERE $__timeFilter(opened_at)`)],
+          queries: [sql(`SELECT avg(repeat) AS "repeat contacts" FROM (${withRepeat(s)}) WHERE $__timeFilter(opened_at)`)],
         }))
         .withPanel(statPanel({
           title: 'Missed chats',
@@ -157,13 +158,13 @@ export const conversations: DashboardDefinition = {
         }))
         .withPanel(tablePanel({
           title: 'FRT and resolution by request type',
-          description: `Per request type: conversations, first response p50/p90 (orange past ${THRESHOLDS.frtTargetSeconds} s), service level, first resolution p50/p90, breaches, CSAT.`,
+          description: `Per request type: conversations, first response p50/p90 (orange past ${s.frtTargetSeconds} s), service level, first resolution p50/p90, breaches, CSAT.`,
           unit: 'short',
           steps: STEPS.neutral,
           w: 12,
           h: 9,
-          columns: timingColumns,
-          queries: [sql(timingsBy(categoryName(), 'request type'))],
+          columns: timingColumns(STEPS),
+          queries: [sql(timingsBy(s, categoryName(), 'request type'))],
         }))
         .withPanel(tablePanel({
           title: 'FRT and resolution by team',
@@ -172,12 +173,12 @@ export const conversations: DashboardDefinition = {
           steps: STEPS.neutral,
           w: 12,
           h: 9,
-          columns: timingColumns,
-          queries: [sql(timingsBy('team', 'team'))],
+          columns: timingColumns(STEPS),
+          queries: [sql(timingsBy(s, 'team', 'team'))],
         }))
         .withPanel(timeSeriesPanel({
           title: 'First response p50 / p90 over time',
-          description: `First response times by when the reply was sent (kpi_minute samples), against the ${THRESHOLDS.frtTargetSeconds} s target.`,
+          description: `First response times by when the reply was sent (kpi_minute samples), against the ${s.frtTargetSeconds} s target.`,
           unit: 's',
           steps: STEPS.frt,
           thresholdsStyle: common.GraphThresholdsStyleMode.Dashed,
@@ -200,7 +201,7 @@ export const conversations: DashboardDefinition = {
           w: 8,
           queries: [
             sql(`SELECT toStartOfDay(c.resolved_at) AS time, avg(v.fcr) AS FCR ${verdictsResolvedInRange} GROUP BY time ORDER BY time`, 'timeseries'),
-            sql(`SELECT toStartOfDay(opened_at) AS time, avg(repeat) AS "repeat contacts" FROM (${withRepeat}) WHERE $__timeFilter(opened_at) GROUP BY time ORDER BY time`, 'timeseries'),
+            sql(`SELECT toStartOfDay(opened_at) AS time, avg(repeat) AS "repeat contacts" FROM (${withRepeat(s)}) WHERE $__timeFilter(opened_at) GROUP BY time ORDER BY time`, 'timeseries'),
           ],
         }))
         .withPanel(timeSeriesPanel({
@@ -216,7 +217,7 @@ export const conversations: DashboardDefinition = {
         }))
         .withPanel(timeSeriesPanel({
           title: 'Missed chats and breaches',
-          description: 'Per interval of opening: conversations missed (the 24-hour window closed while the customer waited), five-minute breaches and warnings.',
+          description: `Per interval of opening: conversations missed (the 24-hour window closed while the customer waited), breaches and warnings of the escalation limit (escalate_after: ${escalationLimits(s)}).`,
           unit: 'short',
           steps: STEPS.anyIsBad,
           bars: true,
@@ -245,7 +246,7 @@ export const conversations: DashboardDefinition = {
         .withRow(row('Drill-down'))
         .withPanel(tablePanel({
           title: 'Slowest and breached conversations',
-          description: `The conversations behind the figures: breached, missed, or first answered after ${THRESHOLDS.frtTargetSeconds} s, or still unanswered — worst first, with every timing (seconds) and outcome. The id is opaque (line|customer hash#opening).`,
+          description: `The conversations behind the figures: breached, missed, or first answered after ${s.frtTargetSeconds} s, or still unanswered — worst first, with every timing (seconds) and outcome. The id is opaque (line|customer hash#opening).`,
           unit: 'short',
           steps: STEPS.neutral,
           h: 12,
@@ -265,13 +266,13 @@ SELECT opened_at AS opened, line, team, if(agent = '', '—', agent) AS agent, $
   warnings, breaches, missed, reopened, csat AS CSAT, sentiment_mean AS sentiment, messages_in AS "in", messages_out AS "out", conversation_id AS conversation
 FROM conversations FINAL
 WHERE $__timeFilter(opened_at) AND ${lineFilter()} AND ${teamFilter()}
-  AND (breaches > 0 OR missed = 1 OR frt_seconds > ${THRESHOLDS.frtTargetSeconds} OR (open = 1 AND waiting_since IS NOT NULL AND frt_seconds IS NULL))
+  AND (breaches > 0 OR missed = 1 OR frt_seconds > ${s.frtTargetSeconds} OR (open = 1 AND waiting_since IS NOT NULL AND frt_seconds IS NULL))
 ORDER BY breaches + missed DESC, frt_seconds IS NULL DESC, frt_seconds DESC
 LIMIT 200`)],
         }))
         .withPanel(tablePanel({
           title: 'Escalations',
-          description: 'Every five-minute warning and breach of the range (table escalations): when the customer started waiting, when it fired, how it ended (answered, retracted or still firing) and how long the customer waited.',
+          description: `Every escalation warning and breach of the range (table escalations; breach at escalate_after: ${escalationLimits(s)}): when the customer started waiting, when it fired, how it ended (answered, retracted or still firing) and how long the customer waited.`,
           unit: 'short',
           steps: STEPS.neutral,
           h: 10,
@@ -289,5 +290,6 @@ ORDER BY fired_at DESC
 LIMIT 200`)],
         }))
         .build(),
-    ),
+    )
+  },
 }

@@ -7,10 +7,11 @@ import * as common from '@grafana/grafana-foundation-sdk/common'
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus'
 import type { DashboardDefinition } from '../dashboard.js'
 import { dashboardUrl, finish, newDashboard } from '../dashboard.js'
-import { THRESHOLDS } from '../config.js'
+import { THRESHOLDS, escalationLimits, loadBandText } from '../config.js'
+import { spoken } from '../../../alerting/src/rule.js'
 import { prom } from '../queries.js'
-import { L, LT, T, RULES, quantile } from '../promql.js'
-import { STEPS, gaugePanel, barGaugePanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
+import { L, LT, T, quantile, rulesOf } from '../promql.js'
+import { steps, gaugePanel, barGaugePanel, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
 import { prometheusVariables } from '../variables.js'
 
 const UID = 'deskpulse-live'
@@ -23,8 +24,10 @@ export const liveOperations: DashboardDefinition = {
   mayBeEmpty: {
     'Firing alerts': 'no Prometheus alert firing is the normal state',
   },
-  build: () =>
-    finish(
+  build: (s = THRESHOLDS) => {
+    const STEPS = steps(s)
+    const rules = rulesOf(s)
+    return finish(
       newDashboard({
         uid: UID,
         title: 'deskpulse / Live operations',
@@ -35,8 +38,8 @@ export const liveOperations: DashboardDefinition = {
       })
         .withRow(row('Now'))
         .withPanel(statPanel({
-          title: 'Chats waiting over five minutes',
-          description: 'Conversations that breached the five-minute rule (180 s for a negative chat) and still wait for a human: helpdesk_conversations_waiting_over_threshold. Anything above 0 pages (HelpdeskChatUnansweredFiveMinutes).',
+          title: 'Chats past the escalation limit',
+          description: `Conversations that breached the escalation limit (escalate_after: ${escalationLimits(s)}) and still wait for a human: helpdesk_conversations_waiting_over_threshold. Anything above 0 pages (HelpdeskChatUnansweredFiveMinutes).`,
           unit: 'short',
           steps: STEPS.anyIsBad,
           queries: [prom(`sum(helpdesk_conversations_waiting_over_threshold{${LT}})`, { instant: true })],
@@ -44,7 +47,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(statPanel({
           title: 'Oldest waiting',
-          description: 'Now minus the earliest waiting start over all waiting conversations (KPIS.md "Point-in-time state"); orange from the 240 s warning, red from the 300 s breach.',
+          description: `Now minus the earliest waiting start over all waiting conversations (KPIS.md "Point-in-time state"); orange from the ${s.warningSeconds} s warning, red from the ${s.breachSeconds} s breach (escalate_after).`,
           unit: 's',
           steps: STEPS.waiting,
           queries: [prom(`max(helpdesk_oldest_waiting_seconds{${LT}})`, { instant: true })],
@@ -58,19 +61,19 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(statPanel({
           title: 'Service level (1 h)',
-          description: `Share of the first responses of the last hour within the ${THRESHOLDS.frtTargetSeconds} s FRT target (recording rules line_team:helpdesk_first_responses*:rate1h); red under the ${THRESHOLDS.sloObjective * 100} % objective.`,
+          description: `Share of the first responses of the last hour within the ${s.frtTargetSeconds} s FRT target (recording rules line_team:helpdesk_first_responses*:rate1h); red under the ${s.sloObjective * 100} % objective.`,
           unit: 'percentunit',
           steps: STEPS.serviceLevel,
           decimals: 1,
-          queries: [prom(`1 - sum(${RULES.late1h}{${LT}}) / (sum(${RULES.firstResponses1h}{${LT}}) > 0)`, { instant: true })],
+          queries: [prom(`1 - sum(${rules.late1h}{${LT}}) / (sum(${rules.firstResponses1h}{${LT}}) > 0)`, { instant: true })],
         }))
         .withPanel(statPanel({
-          title: 'Error budget remaining (28 d)',
-          description: 'Share of the 28-day first-response error budget left for the selected lines and teams: 1 − (late / all first responses over 28 days) / (1 − objective). 100 % untouched, 0 spent, negative overspent.',
+          title: `Error budget remaining (${s.sloWindowDays} d)`,
+          description: `Share of the ${s.sloWindowDays}-day first-response error budget left for the selected lines and teams (slo.window_days): 1 − (late / all first responses over ${s.sloWindowDays} days) / (1 − objective). 100 % untouched, 0 spent, negative overspent.`,
           unit: 'percentunit',
           steps: STEPS.budget,
           decimals: 1,
-          queries: [prom(`1 - (sum(${RULES.late28d}{${LT}}) / (sum(${RULES.firstResponses28d}{${LT}}) > 0)) / scalar(${RULES.budget})`, { instant: true })],
+          queries: [prom(`1 - (sum(${rules.late28d}{${LT}}) / (sum(${rules.firstResponses28d}{${LT}}) > 0)) / scalar(${rules.budget})`, { instant: true })],
         }))
         .withPanel(statPanel({
           title: 'CSAT (24 h)',
@@ -110,7 +113,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(gaugePanel({
           title: 'Agent load',
-          description: `Mean over online agents of min(active conversations / capacity, 1), per team (KPIS.md "Agents"). Target band ${THRESHOLDS.loadBand.low * 100}–${THRESHOLDS.loadBand.high * 100} %: blue under it, green in it, red above (HelpdeskAgentsOverloaded after 15 minutes).`,
+          description: `Mean over online agents of min(active conversations / capacity, 1), per team (KPIS.md "Agents"). Target band ${loadBandText(s)} (thresholds.load_band): blue under it, green in it, red above (HelpdeskAgentsOverloaded after ${spoken(s.alerts.agentLoad.for)}).`,
           unit: 'percentunit',
           steps: STEPS.loadBand,
           w: 4,
@@ -128,19 +131,19 @@ export const liveOperations: DashboardDefinition = {
           queries: [prom(`sum by (state) (helpdesk_conversations_open{${LT}})`, { legend: '{{state}}' })],
         }))
         .withPanel(timeSeriesPanel({
-          title: 'Waiting and over five minutes, by line and team',
+          title: 'Waiting and past the escalation limit, by line and team',
           description: 'Breached conversations still waiting, per line and team, with the waiting backlog (unassigned + awaiting an agent, recording rule line_team:helpdesk_conversations_waiting:sum) behind them.',
           unit: 'short',
           steps: STEPS.anyIsBad,
           w: 8,
           queries: [
-            prom(`sum by (line, team) (helpdesk_conversations_waiting_over_threshold{${LT}})`, { legend: 'over 5 min {{line}} {{team}}' }),
-            prom(`sum by (line, team) (${RULES.waiting}{${LT}})`, { legend: 'waiting {{line}} {{team}}' }),
+            prom(`sum by (line, team) (helpdesk_conversations_waiting_over_threshold{${LT}})`, { legend: 'breached {{line}} {{team}}' }),
+            prom(`sum by (line, team) (${rules.waiting}{${LT}})`, { legend: 'waiting {{line}} {{team}}' }),
           ],
         }))
         .withPanel(timeSeriesPanel({
           title: 'Oldest waiting, by line and team',
-          description: 'The oldest waiting age per line and team, against the 240 s warning and the 300 s five-minute line.',
+          description: `The oldest waiting age per line and team, against the ${s.warningSeconds} s warning and the ${s.breachSeconds} s breach (escalate_after).`,
           unit: 's',
           steps: STEPS.waiting,
           thresholdsStyle: common.GraphThresholdsStyleMode.DashedAndArea,
@@ -150,7 +153,7 @@ export const liveOperations: DashboardDefinition = {
         .withRow(row('Responses and service level'))
         .withPanel(timeSeriesPanel({
           title: 'First response time p50 / p90 / p99',
-          description: `Human first response time (helpdesk_first_response_seconds, 15-minute windows) against the ${THRESHOLDS.frtTargetSeconds} s target; percentiles interpolate inside the histogram buckets (docs/metrics.md).`,
+          description: `Human first response time (helpdesk_first_response_seconds, 15-minute windows) against the ${s.frtTargetSeconds} s target; percentiles interpolate inside the histogram buckets (docs/metrics.md).`,
           unit: 's',
           steps: STEPS.frt,
           thresholdsStyle: common.GraphThresholdsStyleMode.Dashed,
@@ -164,15 +167,15 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(timeSeriesPanel({
           title: 'Service level vs objective',
-          description: `Share of first responses within ${THRESHOLDS.frtTargetSeconds} s over the last hour, and the objective (overall:helpdesk_slo_objective:ratio).`,
+          description: `Share of first responses within ${s.frtTargetSeconds} s over the last hour, and the objective (overall:helpdesk_slo_objective:ratio).`,
           unit: 'percentunit',
           steps: STEPS.serviceLevel,
           thresholdsStyle: common.GraphThresholdsStyleMode.Dashed,
           max: 1,
           w: 8,
           queries: [
-            prom(`1 - sum(${RULES.late1h}{${LT}}) / (sum(${RULES.firstResponses1h}{${LT}}) > 0)`, { legend: 'service level (1 h)' }),
-            prom(RULES.objective, { legend: 'objective' }),
+            prom(`1 - sum(${rules.late1h}{${LT}}) / (sum(${rules.firstResponses1h}{${LT}}) > 0)`, { legend: 'service level (1 h)' }),
+            prom(rules.objective, { legend: 'objective' }),
           ],
         }))
         .withPanel(timeSeriesPanel({
@@ -182,21 +185,21 @@ export const liveOperations: DashboardDefinition = {
           steps: STEPS.badShare,
           w: 8,
           queries: [
-            prom(`${RULES.errorRatio1h}{${LT}}`, { legend: '1 h {{line}} {{team}}' }),
-            prom(`${RULES.errorRatio5m}{${LT}}`, { legend: '5 m {{line}} {{team}}' }),
-            prom(RULES.pageThreshold, { legend: 'page threshold' }),
+            prom(`${rules.errorRatio1h}{${LT}}`, { legend: '1 h {{line}} {{team}}' }),
+            prom(`${rules.errorRatio5m}{${LT}}`, { legend: '5 m {{line}} {{team}}' }),
+            prom(rules.pageThreshold, { legend: 'page threshold' }),
           ],
         }))
         .withPanel(timeSeriesPanel({
-          title: 'Error budget remaining (28 d) by line and team',
-          description: 'line_team:helpdesk_first_response_error_budget_remaining:ratio28d, and the whole helpdesk (overall:…): 1 untouched, 0 spent.',
+          title: `Error budget remaining (${s.sloWindowDays} d) by line and team`,
+          description: `${rules.budgetRemaining28d}, and the whole helpdesk (overall:…): 1 untouched, 0 spent.`,
           unit: 'percentunit',
           steps: STEPS.budget,
           thresholdsStyle: common.GraphThresholdsStyleMode.Dashed,
           w: 12,
           queries: [
-            prom(`${RULES.budgetRemaining28d}{${LT}}`, { legend: '{{line}} {{team}}' }),
-            prom(RULES.overallBudgetRemaining28d, { legend: 'all lines' }),
+            prom(`${rules.budgetRemaining28d}{${LT}}`, { legend: '{{line}} {{team}}' }),
+            prom(rules.overallBudgetRemaining28d, { legend: 'all lines' }),
           ],
         }))
         .withPanel(timeSeriesPanel({
@@ -221,7 +224,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(timeSeriesPanel({
           title: 'Agent load and occupancy by team',
-          description: `Load (mean of min(active / capacity, 1)) and occupancy (share of online agents with an active conversation), with the ${THRESHOLDS.loadBand.low * 100}–${THRESHOLDS.loadBand.high * 100} % target band shaded.`,
+          description: `Load (mean of min(active / capacity, 1)) and occupancy (share of online agents with an active conversation), with the ${loadBandText(s)} target band (thresholds.load_band) shaded.`,
           unit: 'percentunit',
           steps: STEPS.loadBand,
           thresholdsStyle: common.GraphThresholdsStyleMode.LineAndArea,
@@ -271,7 +274,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withRow(row('Alerts'))
         .withPanel(timeSeriesPanel({
-          title: 'Five-minute warnings and breaches per hour',
+          title: 'Escalation warnings and breaches per hour',
           description: 'Escalations fired (helpdesk_escalations_total) per hour, by level, per line and team.',
           unit: 'suffix: /h',
           steps: STEPS.neutral,
@@ -297,5 +300,6 @@ export const liveOperations: DashboardDefinition = {
           queries: [prom('ALERTS{alertstate="firing"}', { instant: true, format: prometheus.PromQueryFormat.Table })],
         }))
         .build(),
-    ),
+    )
+  },
 }

@@ -7,13 +7,14 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard'
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus'
 import type { DashboardDefinition } from '../dashboard.js'
 import { finish, newDashboard } from '../dashboard.js'
+import { THRESHOLDS, pct } from '../config.js'
 import { prom } from '../queries.js'
-import { L, NOT_TRAFFIC } from '../promql.js'
-import { STEPS, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
+import { L, NOT_TRAFFIC, jobsSelector } from '../promql.js'
+import { spoken } from '../../../alerting/src/rule.js'
+import { steps, row, statPanel, tablePanel, timeSeriesPanel } from '../panels.js'
 import { prometheusVariables } from '../variables.js'
 
 const UID = 'deskpulse-pipeline'
-const JOBS = 'job=~"deskpulse-ingest|deskpulse-processor"'
 const upDown: dashboard.ValueMapping[] = [
   { type: dashboard.MappingType.ValueToText, options: { '0': { text: 'down', color: 'red' }, '1': { text: 'up', color: 'green' } } },
 ]
@@ -26,8 +27,9 @@ export const pipeline: DashboardDefinition = {
     'Alert posts to Alertmanager per minute': 'deskpulse_alertmanager_posts_total has no series until the processor posts a per-chat escalation (never without ALERTMANAGER_URL)',
     'Pipeline alerts firing': 'no DeskpulseIngestRejecting, DeskpulseProcessorLagging, DeskpulseStoreBehind or DeskpulseDown firing is the normal state',
   },
-  build: () =>
-    finish(
+  build: (s = THRESHOLDS) => {
+    const STEPS = steps(s)
+    return finish(
       newDashboard({
         uid: UID,
         title: 'deskpulse / Pipeline health',
@@ -39,16 +41,16 @@ export const pipeline: DashboardDefinition = {
         .withRow(row('Status'))
         .withPanel(statPanel({
           title: 'Targets up',
-          description: 'Whether Prometheus scrapes the ingest and the processor (DeskpulseDown fires after a minute down).',
+          description: `Whether Prometheus scrapes the ingest and the processor (jobs ${s.jobs.ingest} and ${s.jobs.processor}; DeskpulseDown fires after ${spoken(s.alerts.down.for)} down).`,
           unit: 'none',
           steps: STEPS.up,
           mappings: upDown,
           w: 6,
-          queries: [prom(`min by (job) (up{${JOBS}})`, { instant: true, legend: '{{job}}' })],
+          queries: [prom(`min by (job) (up{${jobsSelector(s)}})`, { instant: true, legend: '{{job}}' })],
         }))
         .withPanel(statPanel({
           title: 'Processor lag',
-          description: 'Age of the oldest event in the batch the processor is working on; 0 when caught up. DeskpulseProcessorLagging: 60 s (warning), 300 s (critical).',
+          description: `Age of the oldest event in the batch the processor is working on; 0 when caught up. DeskpulseProcessorLagging: ${s.alerts.processorLag.warningSeconds} s (warning), ${s.alerts.processorLag.criticalSeconds} s (critical).`,
           unit: 's',
           steps: STEPS.lag,
           queries: [prom('max(deskpulse_processor_lag_seconds)', { instant: true })],
@@ -63,7 +65,7 @@ export const pipeline: DashboardDefinition = {
         }))
         .withPanel(statPanel({
           title: 'Rejected share (5 m)',
-          description: 'Rejected webhook and event requests over all of them (scrapes and probes left out); DeskpulseIngestRejecting fires above 5 % for 5 minutes.',
+          description: `Rejected webhook and event requests over all of them (scrapes and probes left out); DeskpulseIngestRejecting fires above ${pct(s.alerts.ingestRejection.share)} for ${spoken(s.alerts.ingestRejection.for)}.`,
           unit: 'percentunit',
           steps: STEPS.badShare,
           decimals: 2,
@@ -118,7 +120,7 @@ export const pipeline: DashboardDefinition = {
         }))
         .withPanel(timeSeriesPanel({
           title: 'Processor lag by instance',
-          description: 'Per processor instance, against the 60 s and 300 s alert thresholds.',
+          description: `Per processor instance, against the ${s.alerts.processorLag.warningSeconds} s and ${s.alerts.processorLag.criticalSeconds} s alert thresholds.`,
           unit: 's',
           steps: STEPS.lag,
           thresholdsStyle: common.GraphThresholdsStyleMode.Dashed,
@@ -135,7 +137,7 @@ export const pipeline: DashboardDefinition = {
         }))
         .withPanel(timeSeriesPanel({
           title: 'ClickHouse writers behind',
-          description: 'How far the ClickHouse writers are behind the live cores, per processor instance (deskpulse_processor_store_lag_seconds); DeskpulseStoreBehind warns above 300 s for 5 minutes. Pages do not wait for them.',
+          description: `How far the ClickHouse writers are behind the live cores, per processor instance (deskpulse_processor_store_lag_seconds); DeskpulseStoreBehind warns above ${s.alerts.storeLag.seconds} s for ${spoken(s.alerts.storeLag.for)}. Pages do not wait for them.`,
           unit: 's',
           steps: STEPS.lag,
           thresholdsStyle: common.GraphThresholdsStyleMode.Dashed,
@@ -216,5 +218,6 @@ export const pipeline: DashboardDefinition = {
           ],
         }))
         .build(),
-    ),
+    )
+  },
 }

@@ -7,6 +7,8 @@
   const $ = (id) => document.getElementById(id)
   let state = null
   let history = []
+  // The agent load band (thresholds.load_band), sent with the snapshot: bars colour from its bottom.
+  let loadBand = null
   /** Server time − local time: countdowns follow the processor's clock, not the screen's. */
   let offset = 0
   let attempts = 0
@@ -114,7 +116,7 @@
       bar.className = 'bar'
       const fill = document.createElement('i')
       fill.style.width = `${Math.round(a.load * 100)}%`
-      fill.className = a.load >= 1 ? 'full' : a.load >= 0.85 ? 'high' : ''
+      fill.className = a.load >= 1 ? 'full' : loadBand && a.load >= loadBand.low ? 'high' : ''
       bar.appendChild(fill)
       const n = document.createElement('span')
       n.textContent = `${a.active}/${a.capacity}`
@@ -148,6 +150,7 @@
     if (msg.type === 'snapshot') {
       state = msg.state
       history = msg.history
+      loadBand = msg.loadBand
       if (!state) return
       renderTiles()
       renderChats()
