@@ -195,7 +195,7 @@ export function createProcessorMetrics(sources: KpiSources) {
     }),
     storeLag: new Gauge({
       name: 'deskpulse_processor_store_lag_seconds',
-      help: 'How far the ClickHouse writer is behind the live core: age of the newest event it wrote while events the live core took wait for it (0 when level)',
+      help: 'How far the ClickHouse writers are behind: age of the oldest event a writer holds unwritten, or how long a writer has been missing (0 when level)',
       registers: [registry],
     }),
     refused: refusedCounter(registry),
