@@ -23,7 +23,7 @@ const config = parseConfig({ teams })
 
 // Every series of every line × team, as a busy day leaves them (each partition saw each).
 const partitions = Array.from({ length: PARTITIONS }, (_, p) => {
-  const s = new KpiSeries(60)
+  const s = new KpiSeries()
   let x = p
   for (const line of lines) {
     s.inc('opened', [line], 100)

@@ -104,7 +104,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   const series = new Map<number, KpiSeries>()
   const seriesOf = (p: number) => {
     let s = series.get(p)
-    if (!s) series.set(p, (s = new KpiSeries(thresholds.frt_target)))
+    if (!s) series.set(p, (s = new KpiSeries()))
     return s
   }
   let live: LiveState | null = null
@@ -152,7 +152,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     save: () => seriesOf(p).toState(),
     restore(saved: unknown) {
       const state = saved as KpiSeriesState | undefined
-      series.set(p, KpiSeries.fromState(thresholds.frt_target, state?.v === 1 ? state : undefined))
+      series.set(p, KpiSeries.fromState(state?.v === 1 ? state : undefined))
     },
   })
   const alerts = opts.alertmanagerUrl

@@ -11,11 +11,13 @@ export type Effect =
   // `bot`: on a bot-answered conversation's first resolution, whether the bot contained it.
   | { type: 'resolved'; line: string; team: string; by: string; at: number; bot: 'contained' | 'human' | null }
   | { type: 'handoff'; line: string; team: string; at: number }
-  | { type: 'sample'; metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'; seconds: number; at: number; line: string; team: string; agent: string | null }
-  | { type: 'escalation'; level: 'warning' | 'breach'; action: 'fire' | 'resolve' | 'retract'; moment: number; firedAt: number; conversation: string; line: string; team: string; agent: string | null; waitingSince: number }
+  // `withinTarget`: a first response within thresholds.frt_target (false for the other metrics).
+  | { type: 'sample'; metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'; seconds: number; at: number; line: string; team: string; agent: string | null; withinTarget: boolean }
+  | { type: 'escalation'; level: 'warning' | 'breach'; action: 'fire' | 'resolve' | 'retract'; moment: number; firedAt: number; conversation: string; line: string; customer: string; team: string; agent: string | null; waitingSince: number }
   // `previous`: the conversation's earlier score, which this one replaces (the last one counts).
-  | { type: 'csat'; line: string; team: string; agent: string | null; score: number; previous: number | null; at: number }
-  | { type: 'fcr'; conversation: string; fcr: boolean }
+  // `positive`, `previousPositive`: KPIS.md's positive response (4 or 5), decided by the core.
+  | { type: 'csat'; line: string; team: string; agent: string | null; score: number; previous: number | null; positive: boolean; previousPositive: boolean | null; at: number }
+  | { type: 'fcr'; conversation: string; line: string; customer: string; fcr: boolean }
   | { type: 'missed'; conversation: string; line: string; team: string; at: number }
   | { type: 'status'; line: string; status: string; codes: number[] }
   // Each agent's cumulative times at the end of a minute of event time, as the clock passes it.

@@ -13,7 +13,7 @@ import { Dedup } from './dedup.js'
 import { Agents, type Agent } from './agents.js'
 import { DeliveryTracker } from './delivery.js'
 import { createTallies, type TalliesState } from './tallies.js'
-import { newConversation, stateOf, conversationId, CategorySource, type Conversation } from './state.js'
+import { newConversation, stateOf, conversationId, partsOfConversationId, positiveCsat, CategorySource, type Conversation } from './state.js'
 import type { Effect } from './effects.js'
 import { isTimeless } from './reorder.js'
 import { parseEventTime } from './time.js'
@@ -115,8 +115,10 @@ export function createEngine(config: Config, initial?: EngineState) {
     quiet.add(c.key)
   }
 
+  /** KPIS.md "Service level": a first response within thresholds.frt_target. */
+  const frtWithinTarget = (seconds: number) => seconds <= th.frt_target
   function sample(metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt', c: Conversation, seconds: number, at: number) {
-    emit({ type: 'sample', metric, seconds, at, line: c.line, team: c.team, agent: c.agent })
+    emit({ type: 'sample', metric, seconds, at, line: c.line, team: c.team, agent: c.agent, withinTarget: metric === 'frt' && frtWithinTarget(seconds) })
   }
 
   // ——— conversation lifecycle ———
@@ -153,7 +155,7 @@ export function createEngine(config: Config, initial?: EngineState) {
       target.fcrPending = false
       changed(target)
     }
-    emit({ type: 'fcr', conversation: id, fcr })
+    emit({ type: 'fcr', conversation: id, ...partsOfConversationId(id), fcr })
   }
 
   function resolve(c: Conversation, at: number, by: string) {
@@ -275,10 +277,10 @@ export function createEngine(config: Config, initial?: EngineState) {
     const previous = c.csat
     // Rolling windows (the wallboard's "today"): the last score counts, so a replaced one moves.
     if (previous === null) rolling.counts.add(at, 'csat_responses')
-    const positive = (x: number | null) => (x !== null && x >= 4 ? 1 : 0)
+    const positive = (x: number | null) => (x !== null && positiveCsat(x) ? 1 : 0)
     if (positive(score) !== positive(previous)) rolling.counts.add(at, 'csat_positive', positive(score) - positive(previous))
     c.csat = score
-    emit({ type: 'csat', line: c.line, team: c.team, agent: c.agent, score, previous, at })
+    emit({ type: 'csat', line: c.line, team: c.team, agent: c.agent, score, previous, positive: positiveCsat(score), previousPositive: previous === null ? null : positiveCsat(previous), at })
     changed(c)
   }
 
@@ -340,7 +342,7 @@ export function createEngine(config: Config, initial?: EngineState) {
       c.frtSeconds = secs
       timing.frt.add(secs)
       rolling.frt.add(at, secs)
-      if (secs <= th.frt_target) {
+      if (frtWithinTarget(secs)) {
         totals.frtWithinTarget++
         rolling.counts.add(at, 'frt_within_target')
       }

@@ -6,7 +6,7 @@
 import type { Config } from '../../schemas/config.js'
 import { addBusinessSeconds, type Calendar } from './calendar.js'
 import { TimerKind, type TimerQueue } from './timers.js'
-import { conversationId, type Conversation } from './state.js'
+import { conversationId, customerOf, type Conversation } from './state.js'
 import type { Effect } from './effects.js'
 import type { createTallies } from './tallies.js'
 
@@ -51,7 +51,7 @@ export function createEscalation({ th, calendars, timers, totals, rolling, emit 
   }
 
   function notify(c: Conversation, level: 'warning' | 'breach', action: 'fire' | 'resolve' | 'retract', moment: number, firedAt = moment) {
-    emit({ type: 'escalation', level, action, moment, firedAt, conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment })
+    emit({ type: 'escalation', level, action, moment, firedAt, conversation: conversationId(c), line: c.line, customer: customerOf(c.key), team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment })
   }
 
   /** The waiting period ends at `at` (a human reply or a resolution). */

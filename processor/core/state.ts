@@ -81,6 +81,15 @@ export function stateOf(c: Conversation): BacklogState {
 
 /** `<line>|<customer>#<opened at ms>`: stable across replays; built when needed, not stored. */
 export const conversationId = (c: Conversation) => `${c.key}#${c.openedAt}`
+/** The customer's keyed hash in a conversation key (`<line>|<customer>`). */
+export const customerOf = (key: string) => key.slice(key.indexOf('|') + 1)
+/** Line and customer of a conversation id (`<line>|<customer>#<opened ms>`). */
+export function partsOfConversationId(id: string): { line: string; customer: string } {
+  const key = id.slice(0, id.lastIndexOf('#'))
+  return { line: key.slice(0, key.indexOf('|')), customer: customerOf(key) }
+}
+/** KPIS.md "CSAT": a response of 4 or 5 is positive. */
+export const positiveCsat = (score: number) => score >= 4
 
 export function newConversation(key: string, line: string, team: string, at: number): Conversation {
   return {

@@ -83,7 +83,6 @@ export class KpiSeries {
   readonly counters = new Map<CounterId, Map<string, CounterValue>>()
   readonly histograms = new Map<HistogramId, Map<string, HistogramValue>>()
 
-  constructor(private readonly frtTarget: number) {}
 
   inc(id: CounterId, labels: string[], by = 1): void {
     let series = this.counters.get(id)
@@ -131,7 +130,7 @@ export class KpiSeries {
         case 'sample':
           if (e.metric === 'bot_frt') this.observe('bot_frt', [e.line], e.seconds)
           else this.observe(e.metric, [e.line, e.team], e.seconds)
-          if (e.metric === 'frt' && e.seconds <= this.frtTarget) this.inc('withinTarget', [e.line, e.team])
+          if (e.withinTarget) this.inc('withinTarget', [e.line, e.team])
           break
         case 'escalation':
           if (e.action === 'fire') this.inc('escalations', [e.line, e.team, e.level])
@@ -141,8 +140,7 @@ export class KpiSeries {
           this.inc('csat', [e.line, e.team, String(e.score)])
           break
         case 'fcr':
-          // Conversation ids are `<line>|<customer>#<opened>`: the line is their first part.
-          this.inc('fcr', [e.conversation.slice(0, e.conversation.indexOf('|')), e.fcr ? 'fcr' : 'not_fcr'])
+          this.inc('fcr', [e.line, e.fcr ? 'fcr' : 'not_fcr'])
           break
         case 'missed':
           this.inc('missed', [e.line, e.team])
@@ -165,8 +163,8 @@ export class KpiSeries {
     return { v: 1, counters, histograms }
   }
 
-  static fromState(frtTarget: number, state: KpiSeriesState | undefined): KpiSeries {
-    const out = new KpiSeries(frtTarget)
+  static fromState(state: KpiSeriesState | undefined): KpiSeries {
+    const out = new KpiSeries()
     if (!state) return out
     for (const [id, series] of Object.entries(state.counters) as Array<[CounterId, Record<string, number>]>) {
       out.counters.set(id, new Map(Object.entries(series).map(([k, value]) => [k, { labels: k.split(SEP), value }])))

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../schemas/config.js'
 import type { Effect } from '../core/effects.js'
-import { conversationId, stateOf, type Conversation } from '../core/state.js'
+import { conversationId, customerOf, stateOf, type Conversation } from '../core/state.js'
 
 /** `YYYY-MM-DD hh:mm:ss.sss` (UTC), the text form DateTime64(3, 'UTC') reads in JSONEachRow. */
 const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
@@ -13,7 +13,6 @@ const tsOrNull = (ms: number | null) => (ms === null ? null : ts(ms))
 const minuteOf = (ms: number) => Math.floor(ms / 60_000) * 60_000
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6
 
-export const customerOf = (key: string) => key.slice(key.indexOf('|') + 1)
 
 export type ConversationRow = ReturnType<typeof conversationRow>
 
@@ -66,8 +65,7 @@ export function conversationRow(c: Conversation, version: number) {
 }
 
 export function verdictRow(e: Extract<Effect, { type: 'fcr' }>, version: number) {
-  const key = e.conversation.slice(0, e.conversation.lastIndexOf('#'))
-  return { conversation_id: e.conversation, line: key.slice(0, key.indexOf('|')), customer: customerOf(key), fcr: e.fcr ? 1 : 0, version }
+  return { conversation_id: e.conversation, line: e.line, customer: e.customer, fcr: e.fcr ? 1 : 0, version }
 }
 
 const OUTCOME = { fire: 'firing', resolve: 'answered', retract: 'retracted' } as const
@@ -75,11 +73,10 @@ const OUTCOME = { fire: 'firing', resolve: 'answered', retract: 'retracted' } as
 const ACTION_RANK = { fire: 0, resolve: 1, retract: 1 } as const
 
 export function escalationRow(e: Extract<Effect, { type: 'escalation' }>, version: number) {
-  const key = e.conversation.slice(0, e.conversation.lastIndexOf('#'))
   return {
     conversation_id: e.conversation,
     line: e.line,
-    customer: customerOf(key),
+    customer: e.customer,
     team: e.team,
     agent: e.agent ?? '',
     level: e.level,
@@ -181,7 +178,7 @@ export class MinuteRollup {
         if (e.metric === 'frt') {
           c.frt_count++
           c.frt_sum += e.seconds
-          if (e.seconds <= this.config.thresholds.frt_target) c.frt_within_target++
+          if (e.withinTarget) c.frt_within_target++
         }
         return
       }
@@ -203,10 +200,9 @@ export class MinuteRollup {
         const c = this.cell(e.at, e.line, e.team)
         if (!c) return
         // A replaced score moves the conversation's response to this minute: counted once.
-        const positive = (s: number | null) => (s !== null && s >= 4 ? 1 : 0)
         c.csat_responses += e.previous === null ? 1 : 0
         c.csat_sum += e.score - (e.previous ?? 0)
-        c.csat_positive += positive(e.score) - positive(e.previous)
+        c.csat_positive += (e.positive ? 1 : 0) - (e.previousPositive ? 1 : 0)
         return
       }
       default:

@@ -25,6 +25,7 @@ const escalation = (over: Partial<Extract<Effect, { type: 'escalation' }>>): Eff
   firedAt: Date.now() - 2_000,
   conversation: 'L1|c0ffee#1764000000000',
   line: 'L1',
+  customer: 'c0ffee',
   team: 'billing',
   agent: null,
   waitingSince: Date.now() - 302_000,

@@ -13,7 +13,7 @@ const config = parseConfig({ teams: ['support'], lines: { L1: { team: 'support' 
 /** Events through the core in order; the metrics text at `until` seconds after T0. */
 async function scrape(events: CanonicalEvent[], until: number) {
   const p = createKpiPipeline(config, 0)
-  const series = new KpiSeries(config.thresholds.frt_target)
+  const series = new KpiSeries()
   for (const e of events) {
     p.push(e)
     p.catchUp()
@@ -74,7 +74,7 @@ t.test('a chat left unanswered: warning at 240 s, breach at 300 s, gauges while 
 t.test('a late reply stamped before the breach retracts it', async (t) => {
   // The reply at 290 s arrives after the clock passed 300 s: the breach is withdrawn.
   const p = createKpiPipeline(config, 0)
-  const series = new KpiSeries(60)
+  const series = new KpiSeries()
   p.push(ev.in(0))
   p.catchUp()
   p.engine.advance(T0 + 310_000)
@@ -140,7 +140,7 @@ t.test('bots, CSAT, delivery statuses and failures by a capped code set', async 
 
 t.test('series survive a checkpoint: toState/fromState keeps every value', async (t) => {
   const { series, text } = await scrape([ev.in(0, { c: 'c1' }), ev.out(45, 'agent', { c: 'c1' }), ev.resolved(100, { c: 'c1' })], 200)
-  const copy = KpiSeries.fromState(60, structuredClone(series.toState()))
+  const copy = KpiSeries.fromState(structuredClone(series.toState()))
   const again = await createProcessorMetrics({ series: () => [copy], live: () => null, frtTargetSeconds: 60, sloObjective: 0.9 }).registry.metrics()
   const kpiLines = (s: string) => s.split('\n').filter((l) => /^(helpdesk|deskpulse_events)_[a-z_]*(_total|_bucket|_sum|_count)\{/.test(l))
   t.ok(kpiLines(text).length > 20)

@@ -8,8 +8,8 @@ const T = Date.parse('2026-11-23T10:00:00.000Z')
 t.test('kpi_minute: a replaced CSAT score counts one response, its newest score', async (t) => {
   const rollup = new MinuteRollup(config)
   // Score 2 at 10:00, replaced by 5 at 10:03 (the last response counts: KPIS.md "Outcomes").
-  rollup.add({ type: 'csat', line: 'L', team: 'support', agent: 'a1', score: 2, previous: null, at: T })
-  rollup.add({ type: 'csat', line: 'L', team: 'support', agent: 'a1', score: 5, previous: 2, at: T + 3 * 60_000 })
+  rollup.add({ type: 'csat', line: 'L', team: 'support', agent: 'a1', score: 2, previous: null, positive: false, previousPositive: null, at: T })
+  rollup.add({ type: 'csat', line: 'L', team: 'support', agent: 'a1', score: 5, previous: 2, positive: true, previousPositive: false, at: T + 3 * 60_000 })
   const rows = rollup.drain(1)
   const sum = (k: 'csat_responses' | 'csat_sum' | 'csat_positive') => rows.reduce((n, r) => n + r[k], 0)
   t.equal(rows.length, 2, 'two minutes touched')
@@ -20,11 +20,12 @@ t.test('kpi_minute: a replaced CSAT score counts one response, its newest score'
 
 t.test('kpi_minute: samples, FRT within target and breaches land in their minute', async (t) => {
   const rollup = new MinuteRollup(config)
+  // The core decides which first responses are within thresholds.frt_target; the rollup counts them.
   const frt = config.thresholds.frt_target
-  rollup.add({ type: 'sample', metric: 'frt', seconds: frt - 1, at: T + 5_000, line: 'L', team: 'support', agent: 'a1' })
-  rollup.add({ type: 'sample', metric: 'frt', seconds: frt + 30, at: T + 50_000, line: 'L', team: 'support', agent: 'a1' })
-  rollup.add({ type: 'escalation', level: 'breach', action: 'fire', moment: T + 61_000, firedAt: T + 61_000, conversation: 'L|c#1', line: 'L', team: 'support', agent: null, waitingSince: T - 239_000 })
-  rollup.add({ type: 'escalation', level: 'breach', action: 'retract', moment: T + 61_000, firedAt: T + 61_000, conversation: 'L|c#1', line: 'L', team: 'support', agent: null, waitingSince: T - 239_000 })
+  rollup.add({ type: 'sample', metric: 'frt', seconds: frt - 1, at: T + 5_000, line: 'L', team: 'support', agent: 'a1', withinTarget: true })
+  rollup.add({ type: 'sample', metric: 'frt', seconds: frt + 30, at: T + 50_000, line: 'L', team: 'support', agent: 'a1', withinTarget: false })
+  rollup.add({ type: 'escalation', level: 'breach', action: 'fire', moment: T + 61_000, firedAt: T + 61_000, conversation: 'L|c#1', line: 'L', customer: 'c', team: 'support', agent: null, waitingSince: T - 239_000 })
+  rollup.add({ type: 'escalation', level: 'breach', action: 'retract', moment: T + 61_000, firedAt: T + 61_000, conversation: 'L|c#1', line: 'L', customer: 'c', team: 'support', agent: null, waitingSince: T - 239_000 })
   const rows = rollup.drain(7).sort((a, b) => a.minute.localeCompare(b.minute))
   t.equal(rows.length, 2)
   t.match(rows[0], { minute: '2026-11-23 10:00:00', frt_count: 2, frt_within_target: 1, frt_sum: 2 * frt + 29, frt_samples: [frt - 1, frt + 30], version: 7 })
