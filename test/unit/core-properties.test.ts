@@ -1,0 +1,384 @@
+/**
+ * Property tests of the KPI core (issue 15): thousands of small generated helpdesk days, each fed
+ * straight (in event-time order) and again delivered differently. The core is a deterministic
+ * function of the events in event-time order, so
+ *  1. any delivery order within the lateness,
+ *  2. any duplication (an event delivered 1–3 times, the copies anywhere after the first),
+ *  3. a checkpoint/restore (exportState → v8 serialize/deserialize → a new pipeline) at any point
+ * give the same summary, effects and rows as the straight run; and
+ *  4. FRT, NRT, resolution and breach counts are never negative, a conversation's first response,
+ *     resolution, breach or FCR verdict is never counted twice, resolved ≤ opened, backlog ≥ 0.
+ *
+ * Seed: fixed (printed); `CORE_PROPS_SEED=n` replays another, `CORE_PROPS_RUNS=n` sets the runs
+ * per property and configuration. A failure prints fast-check's shrunk counterexample.
+ */
+import t from 'tap'
+import fc from 'fast-check'
+import { serialize, deserialize } from 'node:v8'
+import { isDeepStrictEqual } from 'node:util'
+import { createKpiPipeline, type PipelineState } from '../../processor/core/pipeline.js'
+import { isTimeless } from '../../processor/core/reorder.js'
+import { parseEventTime } from '../../processor/core/time.js'
+import { createRowCollector, ROW_TABLES, type CollectorState } from '../../processor/sinks/collect.js'
+import type { Effect } from '../../processor/core/effects.js'
+import { parseConfig, type Config } from '../../schemas/config.js'
+import type { CanonicalEvent } from '../../schemas/events.js'
+import { ev } from '../helpers/events.js'
+
+const SEED = process.env.CORE_PROPS_SEED ? Number(process.env.CORE_PROPS_SEED) : 20261207
+const RUNS = process.env.CORE_PROPS_RUNS ? Number(process.env.CORE_PROPS_RUNS) : 400
+
+/**
+ * Two deployments: the defaults (the five-minute rule, 24-hour windows), and one with every
+ * window shrunk to minutes and business hours on L2, so that one small day reaches reopenings,
+ * inactivity closes, missed chats, CSAT windows, FCR verdicts and compaction, and crosses the
+ * edges of opening hours (T0 is 10:00 in Rome).
+ */
+const CONFIGS: Array<[string, Config]> = [
+  ['defaults', parseConfig({})],
+  [
+    'short windows, business hours on L2',
+    parseConfig({
+      thresholds: { reopen_window: 900, inactivity_close: 1800, csat_window: 600, repeat_window: 2400, service_window: 1500, window_closing_soon: 600 },
+      lines: {
+        L2: {
+          team: 'billing',
+          business_hours: {
+            timezone: 'Europe/Rome',
+            weekly: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['09:00', '10:05'], ['10:20', '10:40'], ['11:00', '18:00']]])),
+          },
+        },
+      },
+      categories: { menu: { menu_billing: 'billing' } },
+    }),
+  ],
+]
+
+// ——— generated days ———
+
+const LINES = ['L1', 'L2'] as const
+const CUSTOMERS = ['c1', 'c2', 'c3'] as const
+const AGENTS = ['a1', 'a2', 'a3'] as const
+
+/** One generated event, before it is built: the gap since the previous one and what it is. */
+type Step = { gap: number; what: What; line: number; c: number; agent: number; x: number }
+type What = 'in' | 'in-negative' | 'in-reaction' | 'in-csat-reply' | 'in-digit' | 'in-menu' | 'agent' | 'app' | 'bot' | 'survey' | 'assigned' | 'resolved' | 'resolved-bot' | 'handoff' | 'csat' | 'tagged' | 'status' | 'agent-status'
+
+const WHAT: Array<[What, number]> = [
+  ['in', 8], ['in-negative', 2], ['in-reaction', 1], ['in-csat-reply', 1], ['in-digit', 1], ['in-menu', 1],
+  ['agent', 7], ['app', 1], ['bot', 3], ['survey', 1],
+  ['assigned', 3], ['resolved', 3], ['resolved-bot', 1], ['handoff', 2], ['csat', 1], ['tagged', 1], ['status', 3], ['agent-status', 2],
+]
+
+/** Gaps between events: often under a second (the live lateness), often under a minute, sometimes past the escalation limits or a window. */
+const gap = fc.oneof(
+  { arbitrary: fc.constant(0), weight: 2 },
+  { arbitrary: fc.integer({ min: 0, max: 1_500 }), weight: 4 },
+  { arbitrary: fc.integer({ min: 0, max: 70_000 }), weight: 4 },
+  { arbitrary: fc.integer({ min: 100_000, max: 420_000 }), weight: 2 },
+  { arbitrary: fc.integer({ min: 420_000, max: 3_600_000 }), weight: 1 },
+)
+const step: fc.Arbitrary<Step> = fc.record({
+  gap,
+  what: fc.oneof(...WHAT.map(([w, weight]) => ({ arbitrary: fc.constant(w), weight }))),
+  line: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.constant(1), weight: 1 }),
+  c: fc.integer({ min: 0, max: CUSTOMERS.length - 1 }),
+  agent: fc.integer({ min: 0, max: AGENTS.length - 1 }),
+  x: fc.nat({ max: 1_000 }),
+})
+
+interface Day {
+  steps: Step[]
+  /** How far past the last event the run is finished (ms). */
+  tail: number
+}
+const day: fc.Arbitrary<Day> = fc.record({
+  steps: fc.array(step, { minLength: 1, maxLength: 36 }),
+  tail: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 600_000 }), fc.integer({ min: 3_600_000, max: 9 * 86_400_000 })),
+})
+
+const T0 = Date.parse('2026-11-23T09:00:00.000Z')
+
+/** The events of a day, in event-time order as the reorder buffer releases them, and the `until` to finish at. */
+function build(d: Day): { events: CanonicalEvent[]; until: number } {
+  let ms = 0
+  const events: CanonicalEvent[] = []
+  let mids = 0
+  for (const s of d.steps) {
+    ms += s.gap
+    const at = ms / 1000
+    const line = LINES[s.line]!
+    const o = { c: CUSTOMERS[s.c]! }
+    const agent = AGENTS[s.agent]!
+    let e: CanonicalEvent
+    switch (s.what) {
+      case 'in': e = ev.in(at, { ...o, ...(s.x % 3 === 0 ? { sentiment: (s.x % 200) / 100 - 1 } : {}), ...(s.x % 5 === 0 ? { category: 'delivery' } : {}) }); break
+      case 'in-negative': e = ev.in(at, { ...o, sentiment: -0.8 }); break
+      case 'in-reaction': e = ev.in(at, { ...o, type: 'reaction' }); break
+      case 'in-csat-reply': e = ev.in(at, { ...o, type: 'interactive', reply: `csat_${1 + (s.x % 5)}` }); break
+      case 'in-digit': e = ev.in(at, { ...o, digit: 1 + (s.x % 5) }); break
+      case 'in-menu': e = ev.in(at, { ...o, type: 'interactive', reply: 'menu_billing' }); break
+      case 'agent': e = ev.out(at, 'agent', { ...o, agent, ...(s.x % 2 === 0 ? { mid: `m${++mids}` } : {}) }); break
+      case 'app': e = ev.out(at, 'app', { ...o, mid: `m${++mids}` }); break
+      case 'bot': e = ev.out(at, 'bot', o); break
+      case 'survey': e = ev.out(at, 'automation', { ...o, survey: true, mid: `m${++mids}` }); break
+      case 'assigned': e = ev.assigned(at, agent, { ...o, ...(s.x % 4 === 0 ? { team: 'sales' } : {}) }); break
+      case 'resolved': e = ev.resolved(at, o); break
+      case 'resolved-bot': e = ev.resolved(at, { ...o, by: 'bot' }); break
+      case 'handoff': e = ev.handoff(at, { ...o, ...(s.x % 3 === 0 ? { team: 'billing' } : {}) }); break
+      case 'csat': e = ev.csat(at, 1 + (s.x % 5), o); break
+      case 'tagged': e = ev.tagged(at, s.x % 2 ? 'returns' : 'billing', o); break
+      case 'status': e = ev.status(at, `m${1 + (s.x % Math.max(1, mids + 1))}`, ['sent', 'delivered', 'read', 'failed'][s.x % 4]!, s.x % 4 === 3 ? [131047] : []); break
+      case 'agent-status': e = ev.agent(at, agent, (['online', 'online', 'away', 'offline'] as const)[s.x % 4]!, 1 + (s.x % 3)); break
+    }
+    // The builders stamp line L1 (agent status: none); statuses stay on L1 like their messages.
+    if (e.line !== null && s.what !== 'status') e = { ...e, line }
+    events.push(e)
+  }
+  const at = (e: CanonicalEvent) => parseEventTime(e.at)
+  const rank = (e: CanonicalEvent) => ['agent.status', 'message.in', 'bot.handoff', 'conversation.assigned', 'conversation.tagged', 'message.out', 'message.status', 'csat.response', 'conversation.resolved'].indexOf(e.kind)
+  events.sort((a, b) => at(a) - at(b) || rank(a) - rank(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  return { events, until: T0 + ms + d.tail }
+}
+
+/**
+ * A delivery order within the lateness: each event is delivered by `at + jitter`, jitter in
+ * [0, lateness) (ties in delivery order). Every event then arrives before anything stamped a
+ * lateness or more after it has moved the watermark, so none is late; and every such order is
+ * one of these (jitter = the newest time delivered so far − its own).
+ */
+function deliver(events: readonly CanonicalEvent[], jitter: readonly number[], latenessMs: number): CanonicalEvent[] {
+  return events
+    .map((e, i) => ({ e, i, key: parseEventTime(e.at) + ((jitter[i] ?? 0) % latenessMs) }))
+    .sort((a, b) => a.key - b.key || a.i - b.i)
+    .map((x) => x.e)
+}
+
+/** Adds copies: each `[n, r]` delivers event n % length again at a position after its first delivery (at most 3 deliveries of one event). */
+function duplicate(order: readonly CanonicalEvent[], dups: ReadonlyArray<[number, number]>): CanonicalEvent[] {
+  const out = [...order]
+  const copies = new Map<CanonicalEvent, number>()
+  for (const [n, r] of dups) {
+    const e = order[n % order.length]!
+    if ((copies.get(e) ?? 0) >= 2) continue
+    copies.set(e, (copies.get(e) ?? 0) + 1)
+    const first = out.indexOf(e)
+    out.splice(first + 1 + (r % (out.length - first)), 0, e)
+  }
+  return out
+}
+
+// ——— running the core ———
+
+type Rows = Record<string, Map<string, Record<string, unknown>>>
+interface Outcome {
+  summary: Record<string, unknown>
+  /** Every effect drained, as JSON, in drain order. */
+  effects: string[]
+  /** Per table and key, the newest row (what ReplacingMergeTree keeps), without its version. */
+  rows: Record<string, Record<string, unknown>>
+  /** Escalation and sample effects, for the invariants. */
+  raw: Effect[]
+  /** The core's totals after every delivery (never negative). */
+  negative: string[]
+}
+
+const rowKey = (table: string, row: Record<string, unknown>) =>
+  table === 'kpi_minute' ? `${String(row.minute)}|${String(row.line)}|${String(row.team)}`
+    : table === 'agent_minute' ? `${String(row.minute)}|${String(row.agent)}`
+      : table === 'escalations' ? `${String(row.conversation_id)}|${String(row.waiting_since)}|${String(row.level)}`
+        : String(row.conversation_id)
+
+/**
+ * Delivers `order` through the reorder buffer and the core as a processor does (rows and effects
+ * collected after every event), checkpointing and restoring before the deliveries listed in
+ * `cuts`, then finishes at `until`.
+ */
+function run(config: Config, latenessMs: number, order: readonly CanonicalEvent[], until: number, cuts: readonly number[] = []): Outcome {
+  let p = createKpiPipeline(config, latenessMs)
+  let collector = createRowCollector(config)
+  const rows: Rows = Object.fromEntries(ROW_TABLES.map((table) => [table, new Map()]))
+  const effects: string[] = []
+  const raw: Effect[] = []
+  const negative: string[] = []
+  let version = 0
+  const flush = () => {
+    const { rows: batch, effects: drained } = collector.collect(p.engine, ++version)
+    for (const e of drained) {
+      effects.push(JSON.stringify(e))
+      raw.push(e)
+    }
+    for (const table of ROW_TABLES) {
+      for (const r of batch[table]) {
+        const row = r as unknown as Record<string, unknown>
+        const key = rowKey(table, row)
+        const old = rows[table]!.get(key)
+        if (!old || Number(old.version) <= Number(row.version)) rows[table]!.set(key, row)
+      }
+    }
+    const totals = p.engine.view.totals
+    for (const [k, v] of Object.entries(totals)) if (typeof v === 'number' && v < 0 && k !== 'sentimentSum') negative.push(`${k} = ${v} after delivery ${version}`)
+  }
+  const restoreAt = new Set(cuts)
+  const checkpoint = () => {
+    const bytes = serialize({ pipeline: p.exportState(), collector: collector.exportState() })
+    const state = deserialize(bytes) as { pipeline: PipelineState; collector: CollectorState }
+    p = createKpiPipeline(config, latenessMs, state.pipeline)
+    collector = createRowCollector(config, state.collector)
+  }
+  order.forEach((e, i) => {
+    if (restoreAt.has(i)) checkpoint()
+    p.push(e)
+    p.catchUp()
+    flush()
+  })
+  if (restoreAt.has(order.length)) checkpoint()
+  const end = p.finish(until)
+  flush()
+  const finalRows = Object.fromEntries(ROW_TABLES.map((table) => [table, Object.fromEntries([...rows[table]!].map(([k, r]) => [k, { ...r, version: undefined }]))]))
+  return { summary: p.summary(end), effects, rows: finalRows, raw, negative }
+}
+
+/** The first path where two values differ (a readable failure). */
+function firstDifference(a: unknown, b: unknown, path = ''): string | null {
+  if (isDeepStrictEqual(a, b)) return null
+  if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+    for (const k of [...keys].sort()) {
+      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`)
+      if (d) return d
+    }
+  }
+  return `${path || '(root)'}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`
+}
+
+const multiset = (xs: readonly string[]) => [...xs].sort()
+
+/** Same summary, effects (as a multiset) and rows as the straight run; throws the first difference. */
+function expectSame(straight: Outcome, other: Outcome) {
+  const d =
+    firstDifference(other.summary, straight.summary) ?? firstDifference(multiset(other.effects), multiset(straight.effects)) ?? firstDifference(other.rows, straight.rows)
+  if (d) throw new Error(`differs from the straight run at ${d}`)
+}
+
+type Timing = { count: number; mean: number | null; p50: number | null; p90: number | null; p99: number | null }
+const fail = (why: string): never => {
+  throw new Error(why)
+}
+
+/** Property 4, on one run's summary, effects and final rows. */
+function invariants(o: Outcome) {
+  if (o.negative.length) fail(`negative totals: ${o.negative.join('; ')}`)
+  const s = o.summary as Record<string, unknown> & {
+    conversations: { opened: number; resolved: number; open: number; reopened: number }
+    backlog: Record<string, number>
+    escalations: { warnings: number; breaches: number }
+    fcr: { final: number; fcr: number; pending: number }
+  }
+  for (const k of ['first_response_seconds', 'next_response_seconds', 'resolution_seconds', 'assignment_seconds', 'full_resolution_seconds', 'bot_first_response_seconds', 'first_response_business_seconds', 'next_response_business_seconds']) {
+    const timing = s[k] as Timing
+    for (const [f, v] of Object.entries(timing)) if (typeof v === 'number' && v < 0) fail(`${k}.${f} = ${v}`)
+  }
+  const { conversations: convs, backlog, escalations, fcr } = s
+  if (convs.resolved > convs.opened) fail(`resolved ${convs.resolved} > opened ${convs.opened}`)
+  if (convs.reopened > convs.opened) fail(`reopened ${convs.reopened} > opened ${convs.opened}`)
+  for (const [k, n] of Object.entries(backlog)) if (n < 0) fail(`backlog.${k} = ${n}`)
+  const backlogSum = Object.values(backlog).reduce((a, b) => a + b, 0)
+  if (backlogSum !== convs.open) fail(`backlog ${backlogSum} ≠ open ${convs.open}`)
+  if (escalations.warnings < 0 || escalations.breaches < 0) fail(`escalations ${JSON.stringify(escalations)}`)
+  if (fcr.final < 0 || fcr.pending < 0 || fcr.fcr < 0 || fcr.fcr > fcr.final) fail(`fcr ${JSON.stringify(fcr)}`)
+
+  // Rows: one per conversation opened; their facts add up to the summary.
+  const rows = Object.values(o.rows.conversations as Record<string, Record<string, unknown>>)
+  if (rows.length !== convs.opened) fail(`${rows.length} conversation rows for ${convs.opened} opened`)
+  const count = (f: (r: Record<string, unknown>) => boolean) => rows.filter(f).length
+  const frtRows = count((r) => r.frt_seconds !== null)
+  const samples = (metric: string) => o.raw.filter((e) => e.type === 'sample' && e.metric === metric)
+  const frt = s.first_response_seconds as Timing
+  if (frt.count !== frtRows || samples('frt').length !== frtRows) fail(`FRT: ${frt.count} in the summary, ${samples('frt').length} samples, ${frtRows} conversations with a first response`)
+  const resolution = s.resolution_seconds as Timing
+  const resolutionRows = count((r) => r.resolution_seconds !== null)
+  if (resolution.count !== resolutionRows || samples('resolution').length !== resolutionRows) fail(`resolution: ${resolution.count} in the summary, ${samples('resolution').length} samples, ${resolutionRows} conversations with a resolution time`)
+  const nrt = s.next_response_seconds as Timing
+  const nrtRows = rows.reduce((n, r) => n + (r.nrt_seconds as number[]).length, 0)
+  if (nrt.count !== nrtRows || samples('nrt').length !== nrtRows) fail(`NRT: ${nrt.count} in the summary, ${samples('nrt').length} samples, ${nrtRows} in the rows`)
+  const firstResolved = count((r) => r.first_resolved_at !== null)
+  if (convs.resolved !== firstResolved) fail(`resolved ${convs.resolved} ≠ ${firstResolved} conversations ever resolved`)
+  if (convs.open !== count((r) => r.open === 1)) fail(`open ${convs.open} ≠ ${count((r) => r.open === 1)} open rows`)
+  for (const r of rows) {
+    for (const f of ['frt_seconds', 'resolution_seconds', 'assignment_seconds', 'bot_first_seconds', 'warnings', 'breaches']) if (typeof r[f] === 'number' && (r[f] as number) < 0) fail(`${String(r.conversation_id)}.${f} = ${String(r[f])}`)
+    for (const f of ['nrt_seconds', 'full_resolution_seconds']) if ((r[f] as number[]).some((x) => x < 0)) fail(`${String(r.conversation_id)}.${f} has a negative sample`)
+  }
+
+  // Escalations: per waiting period and level, fired minus retracted is 0 or 1, and they add up.
+  const net = new Map<string, number>()
+  for (const e of o.raw) {
+    if (e.type !== 'escalation' || e.action === 'resolve') continue
+    const key = `${e.conversation}|${e.waitingSince}|${e.level}`
+    const n = (net.get(key) ?? 0) + (e.action === 'fire' ? 1 : -1)
+    if (n < 0 || n > 1) fail(`${key}: ${n} net ${e.level}s in one waiting period`)
+    net.set(key, n)
+  }
+  const fired = (level: string) => [...net].filter(([k, n]) => k.endsWith(`|${level}`) && n === 1).length
+  if (fired('breach') !== escalations.breaches || fired('warning') !== escalations.warnings) fail(`escalations ${JSON.stringify(escalations)} ≠ ${fired('warning')} warnings, ${fired('breach')} breaches fired and not retracted`)
+  const rowBreaches = rows.reduce((n, r) => n + (r.breaches as number), 0)
+  if (rowBreaches !== escalations.breaches) fail(`${rowBreaches} breaches in the rows ≠ ${escalations.breaches}`)
+
+  // FCR: one verdict per conversation.
+  const verdicts = new Set<string>()
+  for (const e of o.raw) {
+    if (e.type !== 'fcr') continue
+    if (verdicts.has(e.conversation)) fail(`two FCR verdicts for ${e.conversation}`)
+    verdicts.add(e.conversation)
+  }
+  if (verdicts.size !== fcr.final) fail(`${verdicts.size} FCR verdicts ≠ fcr.final ${fcr.final}`)
+}
+
+/** Runs a property with the seed; a failure is reported with fast-check's shrunk counterexample. */
+function check<T>(tt: typeof t, name: string, property: fc.IProperty<T>) {
+  const details = fc.check(property, { seed: SEED, numRuns: RUNS })
+  if (details.failed) tt.fail(`${name}\n${fc.defaultReportMessage(details) ?? ''}`)
+  else tt.pass(`${name}: ${details.numRuns} days`)
+}
+
+const lateness = (config: Config) => [config.processing.lateness_seconds * 1000, config.processing.replay_lateness_seconds * 1000]
+const jitters = fc.array(fc.nat({ max: 60_000 }), { maxLength: 36 })
+
+t.comment(`core properties: seed ${SEED} (CORE_PROPS_SEED to change), ${RUNS} days per property and configuration (CORE_PROPS_RUNS)`)
+
+for (const [name, config] of CONFIGS) {
+  t.test(`${name}: delivery within the lateness changes nothing`, async (t) => {
+    for (const latenessMs of lateness(config)) {
+      check(t, `lateness ${latenessMs} ms`, fc.property(day, jitters, (d, jitter) => {
+        const { events, until } = build(d)
+        expectSame(run(config, latenessMs, events, until), run(config, latenessMs, deliver(events, jitter, latenessMs), until))
+      }))
+    }
+  })
+
+  t.test(`${name}: duplicates change nothing`, async (t) => {
+    const latenessMs = config.processing.lateness_seconds * 1000
+    check(t, 'each event 1–3 times, copies anywhere after the first, in an order within the lateness', fc.property(day, jitters, fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 40 }), (d, jitter, dups) => {
+      const { events, until } = build(d)
+      expectSame(run(config, latenessMs, events, until), run(config, latenessMs, duplicate(deliver(events, jitter, latenessMs), dups), until))
+    }))
+  })
+
+  t.test(`${name}: a checkpoint and restore anywhere changes nothing`, async (t) => {
+    for (const latenessMs of lateness(config)) {
+      check(t, `lateness ${latenessMs} ms, 1–3 checkpoints`, fc.property(day, jitters, fc.array(fc.nat(), { minLength: 1, maxLength: 3 }), (d, jitter, at) => {
+        const { events, until } = build(d)
+        const order = deliver(events, jitter, latenessMs)
+        expectSame(run(config, latenessMs, order, until), run(config, latenessMs, order, until, at.map((n) => n % (order.length + 1))))
+      }))
+    }
+  })
+
+  t.test(`${name}: counts are never negative or counted twice`, async (t) => {
+    const latenessMs = config.processing.replay_lateness_seconds * 1000
+    check(t, 'invariants', fc.property(day, jitters, (d, jitter) => {
+      const { events, until } = build(d)
+      invariants(run(config, latenessMs, deliver(events, jitter, latenessMs), until))
+    }))
+  })
+}
