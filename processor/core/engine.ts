@@ -295,12 +295,17 @@ export function createEngine(config: Config, initial?: EngineState) {
     if (!c) return
     if (e.sender_kind === 'automation') {
       if (e.survey) c.surveyAt = at
-      if (c.open) touchMessage(c, at)
+      if (c.open) {
+        touchMessage(c, at)
+        changed(c)
+      }
       return
     }
     if (!c.open) return
     c.messagesOut++
     touchMessage(c, at)
+    // The row's messages_out and last_message_at moved, whatever follows (a bot message after a human one changes nothing else).
+    changed(c)
     if (e.sender_kind === 'bot') {
       if (!c.hasHuman && c.handoffAt === null) {
         if (!c.botAnswered) {

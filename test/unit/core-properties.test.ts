@@ -17,6 +17,8 @@ import fc from 'fast-check'
 import { serialize, deserialize } from 'node:v8'
 import { isDeepStrictEqual } from 'node:util'
 import { createKpiPipeline, type PipelineState } from '../../processor/core/pipeline.js'
+import { createEngine } from '../../processor/core/engine.js'
+import { conversationRow } from '../../processor/sinks/rows.js'
 import { parseEventTime } from '../../processor/core/time.js'
 import { createRowCollector, ROW_TABLES, type CollectorState } from '../../processor/sinks/collect.js'
 import type { Effect } from '../../processor/core/effects.js'
@@ -59,42 +61,58 @@ const LINES = ['L1', 'L2'] as const
 const CUSTOMERS = ['c1', 'c2', 'c3'] as const
 const AGENTS = ['a1', 'a2', 'a3'] as const
 
-/** One generated event, before it is built: the gap since the previous one and what it is. */
-type Step = { gap: number; what: What; line: number; c: number; agent: number; x: number }
 type What = 'in' | 'in-negative' | 'in-reaction' | 'in-csat-reply' | 'in-digit' | 'in-menu' | 'agent' | 'app' | 'bot' | 'survey' | 'assigned' | 'resolved' | 'resolved-bot' | 'handoff' | 'csat' | 'tagged' | 'status' | 'agent-status'
+const pick = (weights: Array<[What, number]>) => fc.oneof(...weights.map(([w, weight]) => ({ arbitrary: fc.constant(w), weight })))
 
-const WHAT: Array<[What, number]> = [
-  ['in', 8], ['in-negative', 2], ['in-reaction', 1], ['in-csat-reply', 1], ['in-digit', 1], ['in-menu', 1],
-  ['agent', 7], ['app', 1], ['bot', 3], ['survey', 1],
-  ['assigned', 3], ['resolved', 3], ['resolved-bot', 1], ['handoff', 2], ['csat', 1], ['tagged', 1], ['status', 3], ['agent-status', 2],
+/** What happens next in one conversation: mostly a customer and an agent taking turns. */
+const BEAT: Array<[What, number]> = [
+  ['in', 6], ['in-negative', 1], ['in-reaction', 1], ['in-menu', 1], ['in-digit', 1], ['in-csat-reply', 1],
+  ['agent', 7], ['app', 1], ['bot', 2], ['survey', 1], ['assigned', 2], ['handoff', 1],
+  ['resolved', 2], ['resolved-bot', 1], ['csat', 1], ['tagged', 1],
 ]
+/** Anything, for anyone, at any time: agents going online and away, statuses, stray events. */
+const NOISE: Array<[What, number]> = [...BEAT, ['status', 6], ['agent-status', 6]]
 
-/** Gaps between events: often under a second (the live lateness), often under a minute, sometimes past the escalation limits or a window. */
+/**
+ * Gaps between events: often under a second (the live lateness), often under a minute, sometimes
+ * past the warning and breach, an hour, or a quiet night or weekend (past the 24-hour windows).
+ */
 const gap = fc.oneof(
-  { arbitrary: fc.constant(0), weight: 2 },
-  { arbitrary: fc.integer({ min: 0, max: 1_500 }), weight: 4 },
+  { arbitrary: fc.constant(0), weight: 1 },
+  { arbitrary: fc.integer({ min: 0, max: 1_500 }), weight: 3 },
   { arbitrary: fc.integer({ min: 0, max: 70_000 }), weight: 4 },
-  { arbitrary: fc.integer({ min: 100_000, max: 420_000 }), weight: 2 },
+  { arbitrary: fc.integer({ min: 100_000, max: 420_000 }), weight: 3 },
   { arbitrary: fc.integer({ min: 420_000, max: 3_600_000 }), weight: 1 },
-  // A quiet night or weekend.
   { arbitrary: fc.integer({ min: 20 * 3_600_000, max: 3 * 86_400_000 }), weight: 1 },
 )
-const step: fc.Arbitrary<Step> = fc.record({
-  gap,
-  what: fc.oneof(...WHAT.map(([w, weight]) => ({ arbitrary: fc.constant(w), weight }))),
-  line: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.constant(1), weight: 1 }),
-  c: fc.integer({ min: 0, max: CUSTOMERS.length - 1 }),
-  agent: fc.integer({ min: 0, max: AGENTS.length - 1 }),
-  x: fc.nat({ max: 1_000 }),
+const x = fc.nat({ max: 1_000 })
+const line = fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.constant(1), weight: 1 })
+const customer = fc.integer({ min: 0, max: CUSTOMERS.length - 1 })
+const agent = fc.integer({ min: 0, max: AGENTS.length - 1 })
+
+interface Beat { gap: number; what: What; x: number }
+/** One conversation's script: a customer on a line writes first, then beats follow (an agent of its own, sometimes another). */
+interface Script { start: number; line: number; c: number; agent: number; first: What; beats: Beat[] }
+const script: fc.Arbitrary<Script> = fc.record({
+  start: fc.integer({ min: 0, max: 7_200_000 }),
+  line,
+  c: customer,
+  agent,
+  first: pick([['in', 6], ['in-negative', 1], ['in-menu', 1]]),
+  beats: fc.array(fc.record({ gap, what: pick(BEAT), x }), { maxLength: 12 }),
 })
+interface Noise { gap: number; what: What; line: number; c: number; agent: number; x: number }
+const noise: fc.Arbitrary<Noise> = fc.record({ gap, what: pick(NOISE), line, c: customer, agent, x })
 
 interface Day {
-  steps: Step[]
+  scripts: Script[]
+  noise: Noise[]
   /** How far past the last event the run is finished (ms). */
   tail: number
 }
 const day: fc.Arbitrary<Day> = fc.record({
-  steps: fc.array(step, { minLength: 1, maxLength: 36 }),
+  scripts: fc.array(script, { minLength: 1, maxLength: 4 }),
+  noise: fc.array(noise, { maxLength: 10 }),
   // Sometimes past the defaults' 24-hour windows and 7-day FCR window (costly: a minute row per agent per minute).
   tail: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: 600_000 }), weight: 3 }, { arbitrary: fc.integer({ min: 3_600_000, max: 9 * 86_400_000 }), weight: 1 }),
 })
@@ -103,12 +121,20 @@ const T0 = Date.parse('2026-11-23T09:00:00.000Z')
 
 /** The events of a day, in event-time order as the reorder buffer releases them, and the `until` to finish at. */
 function build(d: Day): { events: CanonicalEvent[]; until: number } {
+  const plan: Array<{ ms: number; what: What; line: number; c: number; agent: number; x: number }> = []
+  for (const s of d.scripts) {
+    let ms = s.start
+    plan.push({ ms, what: s.first, line: s.line, c: s.c, agent: s.agent, x: 0 })
+    // Now and then another agent writes (not FCR: several writers).
+    for (const b of s.beats) plan.push({ ms: (ms += b.gap), what: b.what, line: s.line, c: s.c, agent: b.x % 9 === 0 ? (s.agent + 1) % AGENTS.length : s.agent, x: b.x })
+  }
   let ms = 0
+  for (const n of d.noise) plan.push({ ...n, ms: (ms += n.gap) })
+  plan.sort((a, b) => a.ms - b.ms)
   const events: CanonicalEvent[] = []
   let mids = 0
-  for (const s of d.steps) {
-    ms += s.gap
-    const at = ms / 1000
+  for (const s of plan) {
+    const at = s.ms / 1000
     const line = LINES[s.line]!
     const o = { c: CUSTOMERS[s.c]! }
     const agent = AGENTS[s.agent]!
@@ -130,17 +156,18 @@ function build(d: Day): { events: CanonicalEvent[]; until: number } {
       case 'handoff': e = ev.handoff(at, { ...o, ...(s.x % 3 === 0 ? { team: 'billing' } : {}) }); break
       case 'csat': e = ev.csat(at, 1 + (s.x % 5), o); break
       case 'tagged': e = ev.tagged(at, s.x % 2 ? 'returns' : 'billing', o); break
-      case 'status': e = ev.status(at, `m${1 + (s.x % Math.max(1, mids + 1))}`, ['sent', 'delivered', 'read', 'failed'][s.x % 4]!, s.x % 4 === 3 ? [131047] : []); break
+      // A status of an earlier business message, or (one in five) of the next one, ahead of it.
+      case 'status': e = ev.status(at, `m${s.x % 5 === 0 ? mids + 1 : 1 + (s.x % Math.max(1, mids))}`, ['sent', 'delivered', 'read', 'failed'][s.x % 4]!, s.x % 4 === 3 ? [131047] : []); break
       case 'agent-status': e = ev.agent(at, agent, (['online', 'online', 'away', 'offline'] as const)[s.x % 4]!, 1 + (s.x % 3)); break
     }
-    // The builders stamp line L1 (agent status: none); statuses stay on L1 like their messages.
+    // The builders stamp line L1 (agent status: none); statuses stay on L1.
     if (e.line !== null && s.what !== 'status') e = { ...e, line }
     events.push(e)
   }
   const at = (e: CanonicalEvent) => parseEventTime(e.at)
   const rank = (e: CanonicalEvent) => ['agent.status', 'message.in', 'bot.handoff', 'conversation.assigned', 'conversation.tagged', 'message.out', 'message.status', 'csat.response', 'conversation.resolved'].indexOf(e.kind)
   events.sort((a, b) => at(a) - at(b) || rank(a) - rank(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  return { events, until: T0 + ms + d.tail }
+  return { events, until: T0 + Math.max(0, ...plan.map((p) => p.ms)) + d.tail }
 }
 
 /**
@@ -386,6 +413,25 @@ t.test('agent minutes after a quiet day do not depend on the delivery order', as
   t.same(minutes([events[0]!, events[2]!, events[1]!]), straight)
 })
 
+/**
+ * Found by the in-order check across latenesses (shrunk: a customer writes at 0 s, an agent
+ * answers at 420 s, a bot writes at 421 s): a bot message after a human one, and an automation
+ * message, changed the conversation (messages_out, last_message_at) without marking it changed,
+ * so its row was written again only if something else changed it in the same batch: the live
+ * processor's rows (1 s lateness) kept 09:07:00, a replay's (60 s) 09:07:01.
+ */
+t.test("every business message to an open conversation rewrites the conversation's row", async (t) => {
+  const engine = createEngine(parseConfig({}))
+  const row = () => [...engine.drainChanged()].map((c) => conversationRow(c, 0)).map((r) => ({ out: r.messages_out, last: r.last_message_at }))
+  engine.apply(ev.in(0, { c: 'k' }))
+  engine.apply(ev.out(420, 'agent', { c: 'k' }))
+  t.same(row(), [{ out: 1, last: '2026-11-23 09:07:00.000' }])
+  engine.apply(ev.out(421, 'bot', { c: 'k' }))
+  t.same(row(), [{ out: 2, last: '2026-11-23 09:07:01.000' }], 'a bot message after the human reply')
+  engine.apply(ev.out(422, 'automation', { c: 'k', survey: true }))
+  t.same(row(), [{ out: 2, last: '2026-11-23 09:07:02.000' }], 'an automation message (a survey)')
+})
+
 t.comment(`core properties: seed ${SEED} (CORE_PROPS_SEED to change), ${RUNS} days per property and configuration (CORE_PROPS_RUNS)`)
 
 for (const [name, config] of CONFIGS) {
@@ -429,4 +475,30 @@ for (const [name, config] of CONFIGS) {
       invariants(run(config, latenessMs, deliver(events, jitter, latenessMs), until))
     }))
   })
+}
+
+/** `CORE_PROPS_STATS=1`: what share of the generated days reaches each figure (the generator's coverage). */
+if (process.env.CORE_PROPS_STATS) {
+  for (const [name, config] of CONFIGS) {
+    t.test(`${name}: coverage of the generated days`, async (t) => {
+      fc.statistics(
+        day,
+        (d) => {
+          const { events, until } = build(d)
+          const o = run(config, config.processing.replay_lateness_seconds * 1000, events, until)
+          const s = o.summary as Record<string, Record<string, number>>
+          const has: Array<[string, boolean]> = [
+            ['FRT', s.first_response_seconds!.count! > 0], ['NRT', s.next_response_seconds!.count! > 0], ['resolution', s.resolution_seconds!.count! > 0],
+            ['warning', s.escalations!.warnings! > 0], ['breach', s.escalations!.breaches! > 0], ['reopened', s.conversations!.reopened! > 0],
+            ['timeout', Number(s.conversations!.resolved) > s.resolution_seconds!.count!], ['FCR verdict', s.fcr!.final! > 0], ['CSAT', s.csat!.responses! > 0],
+            ['missed', Number(s.missed) > 0], ['handoff', s.bot!.handoffs! > 0], ['contained', s.bot!.contained! > 0],
+            ['business-hours FRT', (s.first_response_business_seconds?.count ?? 0) > 0], ['agent minutes', o.raw.some((e) => e.type === 'agent_minute')],
+            ['status', o.raw.some((e) => e.type === 'status')], ['two conversations of one customer', Object.keys(o.rows.conversations!).length > new Set(Object.values(o.rows.conversations!).map((r) => `${String((r as Record<string, unknown>).line)}|${String((r as Record<string, unknown>).customer)}`)).size],
+          ]
+          return has.filter(([, yes]) => yes).map(([label]) => label)
+        },
+        { numRuns: 1_000, seed: SEED, logger: (line) => t.comment(line) },
+      )
+    })
+  }
 }
