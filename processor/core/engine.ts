@@ -297,12 +297,17 @@ export function createEngine(config: Config, initial?: EngineState) {
     if (!c) return
     if (e.sender_kind === 'automation') {
       if (e.survey) c.surveyAt = at
-      if (c.open) touchMessage(c, at)
+      if (c.open) {
+        touchMessage(c, at)
+        changed(c)
+      }
       return
     }
     if (!c.open) return
     c.messagesOut++
     touchMessage(c, at)
+    // The row's messages_out and last_message_at moved, whatever follows (a bot message after a human one changes nothing else).
+    changed(c)
     if (e.sender_kind === 'bot') {
       if (!c.hasHuman && c.handoffAt === null) {
         if (!c.botAnswered) {
@@ -497,16 +502,22 @@ export function createEngine(config: Config, initial?: EngineState) {
   }
 
   /**
-   * Agents' cumulative times at each minute boundary the clock passes (at most a day of them
-   * after a jump), taken before anything at or after the boundary applies: the same figures
-   * however the stream is batched or checkpointed.
+   * Agents' cumulative times at each minute boundary the clock passes, taken before anything at
+   * or after the boundary applies, for at most a day after the agents last changed: later minutes
+   * carry nothing new (each total grows linearly from the last row), and a quiet week writes no
+   * week of rows. Only what happened before a minute decides it, so the figures are the same
+   * however the stream is batched, checkpointed or ordered within the lateness (a cap counted
+   * back from the clock's target was not: targets are watermarks, which depend on the order).
    */
   let nextMinute = Number.isFinite(initial?.clock) ? Math.floor(initial!.clock / MINUTE) * MINUTE + MINUTE : Infinity
   function passMinutes(to: number) {
     if (to < nextMinute) return
     if (agents.byId.size > 0) {
       const last = Math.floor(to / MINUTE) * MINUTE
-      for (let m = Math.max(nextMinute, last - (MAX_AGENT_MINUTES - 1) * MINUTE); m <= last; m += MINUTE) emit({ type: 'agent_minute', end: m, agents: agents.totals(m) })
+      let changed = -Infinity
+      for (const a of agents.byId.values()) if (a.since > changed) changed = a.since
+      const until = Math.min(last, changed + MAX_AGENT_MINUTES * MINUTE)
+      for (let m = nextMinute; m <= until; m += MINUTE) emit({ type: 'agent_minute', end: m, agents: agents.totals(m) })
     }
     nextMinute = Math.floor(to / MINUTE) * MINUTE + MINUTE
   }
