@@ -53,12 +53,12 @@ const round = (x: number | null, digits = 3) => (x === null ? null : Math.round(
 const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
 
 /**
- * The percentile the core's DDSketch reports is the sample at 0-based rank ⌊q·(n−1)⌋ of the
- * sorted samples (getValueAtQuantile), up to its 1 % bucket accuracy: the same rank is taken
- * here from the exactly sorted samples (ClickHouse's quantileExactLow takes ⌊q·n⌋ above the
- * median, one rank off).
+ * Nearest rank (KPIS.md "Aggregation rules"): the ⌈q·n⌉-th smallest of the exactly sorted
+ * samples, 1-based as ClickHouse arrays are; the core's DDSketch asks for the same rank
+ * (processor/core/timing.ts nearestRankIndex), up to its 1 % bucket accuracy. ClickHouse's own
+ * quantileExact* functions interpolate or take ⌊q·n⌋, not this rank. The epsilon is the core's.
  */
-const pct = (sorted: string, q: number) => `if(length(${sorted}) = 0, NULL, ${sorted}[toUInt64(floor(${q} * (length(${sorted}) - 1))) + 1])`
+const pct = (sorted: string, q: number) => `if(length(${sorted}) = 0, NULL, ${sorted}[greatest(toUInt64(1), toUInt64(ceil(${q} * length(${sorted}) - 1e-9)))])`
 
 /** Columns of a timing from the sorted array `${name}_s`. */
 const timingColumns = (name: string) =>

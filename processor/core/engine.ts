@@ -502,6 +502,10 @@ export function createEngine(config: Config, initial?: EngineState) {
   let nextMinute = Number.isFinite(initial?.clock) ? Math.floor(initial!.clock / MINUTE) * MINUTE + MINUTE : Infinity
   function passMinutes(to: number) {
     if (to < nextMinute) return
+    // Old minutes leave the rolling timings here, as the clock advances, never when one is read.
+    rolling.frt.prune(to)
+    rolling.nrt.prune(to)
+    rolling.resolution.prune(to)
     if (agents.byId.size > 0) {
       const last = Math.floor(to / MINUTE) * MINUTE
       for (let m = Math.max(nextMinute, last - (MAX_AGENT_MINUTES - 1) * MINUTE); m <= last; m += MINUTE) emit({ type: 'agent_minute', end: m, agents: agents.totals(m) })

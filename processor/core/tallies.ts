@@ -47,7 +47,7 @@ export function createTallies() {
     c.category = category
     c.categorySource = source
   }
-  /** Plain data for a snapshot (processor/core/snapshot.ts). */
+  /** Plain data for a checkpoint (EngineState in engine.ts, saved by processor/shell/checkpoints.ts). */
   function toState() {
     return {
       totals: { ...totals, csat: [...totals.csat] },
