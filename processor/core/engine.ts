@@ -13,6 +13,7 @@ import { Dedup } from './dedup.js'
 import { Agents, type Agent } from './agents.js'
 import { DeliveryTracker } from './delivery.js'
 import { createTallies, type TalliesState } from './tallies.js'
+import { TimingStat } from './timing.js'
 import { newConversation, stateOf, conversationId, CategorySource, type Conversation } from './state.js'
 import type { Effect } from './effects.js'
 import { isTimeless } from './reorder.js'
@@ -123,6 +124,7 @@ export function createEngine(config: Config, initial?: EngineState) {
   function open(key: string, e: { line: string | null; customer: string | null }, at: number): Conversation {
     const prev = convs.get(key) ?? null
     decideRepeat(key, prev, at)
+    if (prev) settleFullResolution(prev)
     const c = newConversation(key, e.line ?? '', lineTeam(config, e.line), at)
     convs.set(key, c)
     totals.opened++
@@ -134,6 +136,43 @@ export function createEngine(config: Config, initial?: EngineState) {
   }
 
   const fcrEligible = (c: Conversation) => !c.reopened && !c.severalWriters
+
+  /**
+   * KPIS.md "Timings": full resolution time is one sample per conversation, open → its latest
+   * resolution. A resolved chat may reopen until reopen_window has passed, so its sample is
+   * settled into the sketch only when it leaves `convs` (Compact timer, a new conversation after
+   * the window, erasure); until then fullResolutionTiming() reads it from the conversation. A
+   * sketch cannot take a sample back, so adding at every resolution would count a reopened chat
+   * twice (docs/kpis.md "Timings").
+   */
+  function settleFullResolution(c: Conversation) {
+    const latest = c.fullResolutions?.at(-1)
+    if (latest !== undefined) timing.fullResolution.add(latest)
+  }
+
+  /** Settled samples plus each conversation's latest so far: a fresh stat, reading changes nothing. */
+  function fullResolutionTiming(): TimingStat {
+    const out = new TimingStat()
+    out.merge(timing.fullResolution)
+    for (const c of convs.values()) {
+      const latest = c.fullResolutions?.at(-1)
+      if (latest !== undefined) out.add(latest)
+    }
+    return out
+  }
+
+  /**
+   * Per-agent resolutions count a conversation once (KPIS.md "Timings", full resolution), credited
+   * like its sample to its latest explicit resolution: a reopened chat resolved again by another
+   * assignee moves the credit rather than adding one.
+   */
+  function creditResolution(c: Conversation) {
+    const credited = c.resolutionAgent ?? null
+    if (credited === c.agent) return
+    if (credited) agentStats(credited).resolutions--
+    if (c.agent) agentStats(c.agent).resolutions++
+    c.resolutionAgent = c.agent
+  }
 
   /**
    * A new conversation within repeat_window of a resolution makes that one not FCR; the verdict
@@ -186,15 +225,15 @@ export function createEngine(config: Config, initial?: EngineState) {
       }
     }
     if (by !== 'timeout') {
-      const full = Math.max(0, (at - c.openedAt) / S)
-      timing.fullResolution.add(full)
-      ;(c.fullResolutions ??= []).push(full)
+      // Every resolution stays on the row (the report picks the latest by its `until`); the
+      // sample is the latest only (settleFullResolution).
+      ;(c.fullResolutions ??= []).push(Math.max(0, (at - c.openedAt) / S))
       c.fcrPending = true
       totals.fcrPending++
       timers.push({ at: at + th.repeat_window * S, kind: TimerKind.FcrFinal, key: c.key, ref: at })
     }
     timers.push({ at: at + Math.max(th.reopen_window, th.csat_window) * S, kind: TimerKind.Compact, key: c.key, ref: at })
-    if (by !== 'timeout' && c.agent) agentStats(c.agent).resolutions++
+    if (by !== 'timeout') creditResolution(c)
     emit({ type: 'resolved', line: c.line, team: c.team, by, at, bot })
     recount(c, at)
     changed(c)
@@ -488,6 +527,7 @@ export function createEngine(config: Config, initial?: EngineState) {
         if (c && !c.open && c.resolvedAt === t.ref) {
           // Nothing can reopen it or answer its survey now; only its FCR verdict may be pending.
           if (c.fcrPending) watch(t.key, { id: conversationId(c), resolvedAt: c.resolvedAt, eligible: fcrEligible(c) })
+          settleFullResolution(c)
           convs.delete(t.key)
         }
         return
@@ -586,6 +626,8 @@ export function createEngine(config: Config, initial?: EngineState) {
         if (c.countedAgent) agents.move(c.countedAgent, null, Math.max(clock, c.openedAt))
         c.countedAgent = null
       }
+      // Aggregates keep counting erased customers: the sample is settled, the conversation goes.
+      settleFullResolution(c)
       convs.delete(key)
       dirty.delete(c)
       quiet.delete(key)
@@ -630,6 +672,6 @@ export function createEngine(config: Config, initial?: EngineState) {
       return out
     },
     /** Read-only views for the summary, metrics and wallboard. */
-    view: { convs, fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers, categories },
+    view: { fullResolution: fullResolutionTiming, convs, fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers, categories },
   }
 }
