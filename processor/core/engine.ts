@@ -23,7 +23,6 @@ const S = 1000
 const CSAT_REPLY = /^csat_([1-5])$/
 /** Inbound types that ask for nothing (docs/kpis.md "Conversations"). */
 const SILENT_TYPES = new Set(['reaction', 'system'])
-const EARLY_REPLY_MS = 2_000
 const NO_CODES: number[] = []
 const MINUTE = 60_000
 const MAX_AGENT_MINUTES = 1_440
@@ -72,8 +71,15 @@ export function createEngine(config: Config, initial?: EngineState) {
   const dedup = new Dedup(config.processing.dedup_days)
   const agents = new Agents(config.default_team, config.agents.default_capacity)
   const delivery = new DeliveryTracker()
-  /** Human messages to a customer with no open conversation, for replies stamped early. */
+  /**
+   * Human messages to a customer with no open conversation, for replies stamped early. Bounded by
+   * processing.early_replies_max: a Map keeps insertion order, and entries are re-inserted when
+   * set, so the first key is the oldest reply and goes first (a wipe would lose the newest ones,
+   * which are the ones an opening message may still arrive for).
+   */
   const earlyReplies = new Map<string, { at: number; writer: string }>()
+  const earlyReplyMs = config.processing.early_reply_seconds * S
+  const earlyRepliesMax = config.processing.early_replies_max
   let effects: Effect[] = []
   let clock = -Infinity
 
@@ -256,10 +262,10 @@ export function createEngine(config: Config, initial?: EngineState) {
     if (!c || (!c.open && at - c.resolvedAt! > th.reopen_window * S)) {
       c = open(key, e, at)
       // WhatsApp stamps whole seconds and the helpdesk milliseconds: a reply stamped up to
-      // EARLY_REPLY_MS before the message it answers is that message's reply, at 0 s.
+      // processing.early_reply_seconds before the message it answers is that message's reply, at 0 s.
       const early = earlyReplies.get(key)
       earlyReplies.delete(key)
-      if (early && at - early.at <= EARLY_REPLY_MS) humanReply(c, at, early.writer)
+      if (early && at - early.at <= earlyReplyMs) humanReply(c, at, early.writer)
     } else if (!c.open) {
       c.open = true
       if (!c.reopened) totals.reopened++
@@ -328,8 +334,12 @@ export function createEngine(config: Config, initial?: EngineState) {
     const key = `${e.line}|${e.customer}`
     const c = convs.get(key)
     if ((!c || !c.open) && (e.sender_kind === 'agent' || e.sender_kind === 'app')) {
-      if (earlyReplies.size > 10_000) earlyReplies.clear()
+      earlyReplies.delete(key)
       earlyReplies.set(key, { at, writer: e.agent_id ?? 'app' })
+      for (const oldest of earlyReplies.keys()) {
+        if (earlyReplies.size <= earlyRepliesMax) break
+        earlyReplies.delete(oldest)
+      }
     }
     if (!c) return
     if (e.sender_kind === 'automation') {

@@ -81,6 +81,24 @@ t.test('a reply stamped before the message it answers counts 0 s', async (t) => 
   t.match(s.first_response_seconds, { count: 1, mean: 0 })
 })
 
+t.test('early replies: the window and the bound come from config; the oldest is evicted first', async (t) => {
+  // 1.5 s early: paired with the default 2 s window (FRT 0) …
+  t.match(run([ev.out(98.5, 'agent'), ev.in(100)]).s.first_response_seconds, { count: 1, mean: 0 })
+  // … not with a 1 s window: the customer waits for a reply (none yet) and the chat is unassigned.
+  const narrow = run([ev.out(98.5, 'agent'), ev.in(100)], 100, parseConfig({ processing: { early_reply_seconds: 1 } })).s
+  t.equal(narrow.first_response_seconds.count, 0)
+  t.match(narrow.backlog, { unassigned: 1 })
+  // Room for 2: x, y, z are answered early in that order, so x (the oldest) is forgotten and y, z
+  // pair with their opening messages. A wipe at the bound would have forgotten all three.
+  const bounded = parseConfig({ processing: { early_replies_max: 2 } })
+  const { s } = run([
+    ev.out(10, 'agent', { c: 'x' }), ev.out(10.5, 'agent', { c: 'y' }), ev.out(11, 'agent', { c: 'z' }),
+    ev.in(11.5, { c: 'x' }), ev.in(11.5, { c: 'y' }), ev.in(11.5, { c: 'z' }),
+  ], 11.5, bounded)
+  t.match(s.first_response_seconds, { count: 2, mean: 0 })
+  t.match(s.backlog, { unassigned: 1, awaiting_customer: 2 })
+})
+
 t.test('duplicate and out-of-order statuses never downgrade', async (t) => {
   const { s } = run([
     ev.status(9, 'm1', 'read'), ev.out(10, 'agent', { mid: 'm1' }), ev.status(11, 'm1', 'delivered'), ev.status(12, 'm1', 'read'),
