@@ -179,3 +179,9 @@ export function loadConfig(path: string | undefined): Config {
 export function lineTeam(config: Config, line: string | null): string {
   return (line && config.lines[line]?.team) || config.default_team
 }
+
+/** A line's time zone: its business hours', else its own `timezone`, else UTC. */
+export function lineZone(config: Config, line: string | null): string {
+  const lc = line ? config.lines[line] : undefined
+  return lc?.business_hours?.timezone ?? lc?.timezone ?? 'UTC'
+}

@@ -5,8 +5,8 @@
  */
 import type { CanonicalEvent } from '../../schemas/events.js'
 import type { Config } from '../../schemas/config.js'
-import { lineTeam } from '../../schemas/config.js'
-import { compileCalendar, businessSeconds, type Calendar } from './calendar.js'
+import { lineTeam, lineZone } from '../../schemas/config.js'
+import { compileCalendar, businessSeconds, startOfLocalDay, type Calendar } from './calendar.js'
 import { createEscalation } from './escalation.js'
 import { TimerQueue, TimerKind, type Timer } from './timers.js'
 import { Dedup } from './dedup.js'
@@ -134,7 +134,7 @@ export function createEngine(config: Config, initial?: EngineState) {
     const c = newConversation(key, e.line ?? '', lineTeam(config, e.line), at)
     convs.set(key, c)
     totals.opened++
-    rolling.counts.add(at, 'opened')
+    rolling.counts.add(c.line, at, 'opened')
     emit({ type: 'opened', line: c.line, at })
     startWaiting(c, at)
     touchMessage(c, at)
@@ -154,6 +154,14 @@ export function createEngine(config: Config, initial?: EngineState) {
   function settleFullResolution(c: Conversation) {
     const latest = c.fullResolutions?.at(-1)
     if (latest !== undefined) timing.fullResolution.add(latest)
+  }
+
+  /**
+   * Counts of "today" at `now`: each line's day starts at midnight in its time zone (lineZone),
+   * the earliest of those starts is `since`. Pure: a wallboard at wall time reads, never prunes.
+   */
+  function today(now: number) {
+    return rolling.counts.since(now, (line) => startOfLocalDay(now, lineZone(config, line)))
   }
 
   /** Settled samples plus each conversation's latest so far: a fresh stat, reading changes nothing. */
@@ -211,7 +219,7 @@ export function createEngine(config: Config, initial?: EngineState) {
     c.resolvedBy = by
     if (c.firstResolvedAt === null) {
       totals.resolved++
-      rolling.counts.add(at, 'resolved')
+      rolling.counts.add(c.line, at, 'resolved')
       c.firstResolvedAt = at
       if (by !== 'timeout') {
         const secs = Math.max(0, (at - c.openedAt) / S)
@@ -226,8 +234,8 @@ export function createEngine(config: Config, initial?: EngineState) {
       }
       if (c.botAnswered) {
         bot = c.contained ? 'contained' : 'human'
-        rolling.counts.add(at, 'bot_resolved')
-        if (c.contained) rolling.counts.add(at, 'bot_contained')
+        rolling.counts.add(c.line, at, 'bot_resolved')
+        if (c.contained) rolling.counts.add(c.line, at, 'bot_contained')
       }
     }
     if (by !== 'timeout') {
@@ -248,7 +256,7 @@ export function createEngine(config: Config, initial?: EngineState) {
   // ——— event handlers ———
   function onMessageIn(e: Extract<CanonicalEvent, { kind: 'message.in' }>, at: number) {
     totals.messagesIn++
-    rolling.counts.add(at, 'messages_in')
+    rolling.counts.add(e.line ?? '', at, 'messages_in')
     const key = `${e.line}|${e.customer}`
     let c = convs.get(key)
     // CSAT answers (KPIS.md "Outcomes") never open or reopen anything.
@@ -319,9 +327,9 @@ export function createEngine(config: Config, initial?: EngineState) {
     }
     const previous = c.csat
     // Rolling windows (the wallboard's "today"): the last score counts, so a replaced one moves.
-    if (previous === null) rolling.counts.add(at, 'csat_responses')
+    if (previous === null) rolling.counts.add(c.line, at, 'csat_responses')
     const positive = (x: number | null) => (x !== null && x >= 4 ? 1 : 0)
-    if (positive(score) !== positive(previous)) rolling.counts.add(at, 'csat_positive', positive(score) - positive(previous))
+    if (positive(score) !== positive(previous)) rolling.counts.add(c.line, at, 'csat_positive', positive(score) - positive(previous))
     c.csat = score
     emit({ type: 'csat', line: c.line, team: c.team, agent: c.agent, score, previous, at })
     changed(c)
@@ -329,7 +337,7 @@ export function createEngine(config: Config, initial?: EngineState) {
 
   function onMessageOut(e: Extract<CanonicalEvent, { kind: 'message.out' }>, at: number) {
     totals.messagesOut++
-    rolling.counts.add(at, 'messages_out')
+    rolling.counts.add(e.line ?? '', at, 'messages_out')
     if (e.message_id) delivery.sent(e.message_id, e.sender_kind, at)
     const key = `${e.line}|${e.customer}`
     const c = convs.get(key)
@@ -391,7 +399,7 @@ export function createEngine(config: Config, initial?: EngineState) {
       rolling.frt.add(at, secs)
       if (secs <= th.frt_target) {
         totals.frtWithinTarget++
-        rolling.counts.add(at, 'frt_within_target')
+        rolling.counts.add(c.line, at, 'frt_within_target')
       }
       if (writer !== 'app') agentStats(writer).frt.add(secs)
       const cal = calendars.get(c.line)
@@ -682,6 +690,6 @@ export function createEngine(config: Config, initial?: EngineState) {
       return out
     },
     /** Read-only views for the summary, metrics and wallboard. */
-    view: { fullResolution: fullResolutionTiming, convs, fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers, categories },
+    view: { fullResolution: fullResolutionTiming, today, convs, fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers, categories },
   }
 }

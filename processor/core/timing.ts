@@ -164,3 +164,76 @@ export class RollingCounts<K extends string> {
     return out
   }
 }
+
+/**
+ * RollingCounts per line: rolling windows sum every line; "today" starts at each line's own
+ * local midnight (KPIS.md "Volume and mix": a line's hours are in its time zone), so a line in
+ * Rome and one in São Paulo each count their own day.
+ */
+export class LineRollingCounts<K extends string> {
+  private lines = new Map<string, RollingCounts<K>>()
+  private lastLine: string | null = null
+  private lastCounts: RollingCounts<K> | null = null
+  /**
+   * 26 h kept, not 24: a local day is 25 h long when clocks go back, and RollingCounts drops the
+   * minutes beyond `keepMs` once it holds an hour more, so "today" must not need older minutes.
+   */
+  constructor(private readonly names: readonly K[], private readonly keepMs = 26 * 3_600_000) {}
+
+  private of(line: string): RollingCounts<K> {
+    if (line === this.lastLine) return this.lastCounts!
+    let counts = this.lines.get(line)
+    if (!counts) {
+      counts = new RollingCounts(this.names, this.keepMs)
+      this.lines.set(line, counts)
+    }
+    this.lastLine = line
+    this.lastCounts = counts
+    return counts
+  }
+
+  toState(): Array<[string, Array<[number, Record<K, number>]>]> {
+    return [...this.lines].map(([line, counts]) => [line, counts.toState()])
+  }
+
+  /** Also takes the state of one RollingCounts (checkpoints from before lines were kept): line ''. */
+  restore(state: Array<[string, Array<[number, Record<K, number>]>]> | Array<[number, Record<K, number>]>): void {
+    this.lines.clear()
+    this.lastLine = null
+    this.lastCounts = null
+    const legacy = state.length > 0 && typeof state[0]![0] === 'number'
+    const perLine = legacy ? [['', state as Array<[number, Record<K, number>]>] as const] : (state as Array<[string, Array<[number, Record<K, number>]>]>)
+    for (const [line, rows] of perLine) this.of(line).restore(rows)
+  }
+
+  add(line: string, atMs: number, name: K, by = 1): void {
+    this.of(line).add(atMs, name, by)
+  }
+
+  /** Every line's counts of the `windowMs` ending at `nowMs`. Pure. */
+  window(nowMs: number, windowMs: number): Record<K, number> {
+    const out = Object.fromEntries(this.names.map((n) => [n, 0])) as Record<K, number>
+    for (const counts of this.lines.values()) {
+      const row = counts.window(nowMs, windowMs)
+      for (const n of this.names) out[n] += row[n]
+    }
+    return out
+  }
+
+  /**
+   * Counts from each line's `startOf(line)` (whole minutes) to `nowMs`: the wallboard's "today"
+   * with startOf = the line's local midnight. Returns the earliest start too. Pure.
+   */
+  since(nowMs: number, startOf: (line: string) => number): { since: number; counts: Record<K, number> } {
+    const out = Object.fromEntries(this.names.map((n) => [n, 0])) as Record<K, number>
+    let earliest = Infinity
+    for (const [line, counts] of this.lines) {
+      const start = startOf(line)
+      if (start < earliest) earliest = start
+      // The window (nowMs − w, nowMs] in whole minutes starts at start's minute with w = now − start + 1 min.
+      const row = counts.window(nowMs, nowMs - start + MINUTE)
+      for (const n of this.names) out[n] += row[n]
+    }
+    return { since: earliest, counts: out }
+  }
+}

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { TimingStat, RollingTiming, nearestRankIndex } from '../../processor/core/timing.js'
+import { TimingStat, RollingTiming, LineRollingCounts, nearestRankIndex } from '../../processor/core/timing.js'
 import { timing as truthTiming } from '../../cli/simulate/truth.js'
 
 /** Within the sketch's 1 % relative accuracy. */
@@ -81,4 +81,23 @@ t.test('reading a rolling timing changes nothing; the clock prunes', async (t) =
   // At minute 120 the kept span starts at 60: nothing is left.
   r.prune(120 * MIN)
   t.same(r.toState().map(([m]) => m), [])
+})
+
+t.test('per-line rolling counts: windows sum the lines; a checkpoint from before lines restores', async (t) => {
+  const MIN = 60_000
+  const c = new LineRollingCounts(['opened'] as const)
+  c.add('A', 10 * MIN, 'opened')
+  c.add('B', 10 * MIN, 'opened', 2)
+  c.add('B', 50 * MIN, 'opened')
+  // (0, 60] minutes: 1 + 2 + 1.
+  t.same(c.window(60 * MIN, 60 * MIN), { opened: 4 })
+  // Since minute 20 on A, minute 0 on B: A's 10-minute count is before its start; B's both count.
+  t.same(c.since(60 * MIN, (line) => (line === 'A' ? 20 * MIN : 0)), { since: 0, counts: { opened: 3 } })
+  const copy = new LineRollingCounts(['opened'] as const)
+  copy.restore(c.toState())
+  t.same(copy.window(60 * MIN, 60 * MIN), { opened: 4 })
+  // The state of one RollingCounts (an older checkpoint) becomes line ''.
+  const legacy = new LineRollingCounts(['opened'] as const)
+  legacy.restore([[10, { opened: 5 }]])
+  t.same(legacy.window(60 * MIN, 60 * MIN), { opened: 5 })
 })
