@@ -286,3 +286,14 @@ t.test('full resolution: one sample per conversation, its latest resolution; one
   t.ok(Math.abs(full(later).mean! - 4700 / 3) < 1e-9)
   t.equal(later.conversations.open, 0)
 })
+
+t.test('finish reads no clock: the last event, the given end, or the caller\'s fallback', async (t) => {
+  const p = createKpiPipeline(parseConfig({}), 60_000)
+  p.push(ev.in(0))
+  p.push(ev.out(30, 'agent'))
+  // Default: the last event's time, however late the run is.
+  t.equal(p.finish(), T0 + 30_000)
+  const empty = createKpiPipeline(parseConfig({}), 60_000)
+  t.equal(empty.finish(undefined, 1234), 1234, 'no event: the caller\'s end')
+  t.equal(createKpiPipeline(parseConfig({}), 60_000).finish(), 0, 'no event, no fallback: the epoch, not the wall clock')
+})
