@@ -86,7 +86,8 @@ export async function replayFile(path: string, opts: ReplayOptions): Promise<{ p
       }
     }
   }
-  const until = pipeline.finish(opts.until)
+  // An empty file ends now (wall time, read here in the shell: the core reads no clock).
+  const until = pipeline.finish(opts.until, Date.now())
   await opts.onBatch?.(pipeline, read, lineNo + 1)
   opts.onProgress?.(stream.bytesRead)
   return { pipeline, until, lines: lineNo }

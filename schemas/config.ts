@@ -110,6 +110,15 @@ export const ConfigSchema = Type.Object(
          * over within about this long. The first processor sets it on the KV bucket; later ones use the bucket's.
          */
         lease_seconds: Type.Number({ minimum: 1, maximum: 300, default: 6, description: 'partition lease time (takeover after a processor dies)' }),
+        /**
+         * WhatsApp stamps whole seconds and the helpdesk milliseconds: a human reply stamped up to
+         * this long before the customer message that opens a conversation is that message's reply (FRT 0 s).
+         */
+        early_reply_seconds: Seconds(2, 'a human reply stamped this long before the opening message answers it (FRT 0 s)'),
+        /** Replies to customers with no open conversation remembered for that pairing; the oldest go first. */
+        early_replies_max: Type.Integer({ minimum: 0, default: 10_000, description: 'early replies remembered per partition (oldest evicted first)' }),
+        /** kpi_minute cells are rewritten for this long of event time after their minute; later effects are not rolled up. */
+        minute_rollup_hours: Type.Number({ exclusiveMinimum: 0, default: 48, description: 'how long a kpi_minute cell takes late effects' }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -219,4 +228,10 @@ export const runbookUrl = (base: string, alert: string): string => `${base}#${al
 /** Team and time zone of a line, with the defaults applied. */
 export function lineTeam(config: Config, line: string | null): string {
   return (line && config.lines[line]?.team) || config.default_team
+}
+
+/** A line's time zone: its business hours', else its own `timezone`, else UTC. */
+export function lineZone(config: Config, line: string | null): string {
+  const lc = line ? config.lines[line] : undefined
+  return lc?.business_hours?.timezone ?? lc?.timezone ?? 'UTC'
 }

@@ -16,10 +16,10 @@
  * - `until` (default: the newest stored event, as replay's default) keeps the conversations
  *   opened at or before it, and counts a fact whose moment the rows carry only when that moment
  *   is at or before it: first resolution, FRT and service level (first human reply), time to
- *   assignment, bot first response and bot conversations (opening + duration), every full
- *   resolution (opening + duration), handoffs, containment (first resolution), escalations
- *   (`escalations.fired_at`, net of retractions), FCR verdicts (last resolution +
- *   repeat_window), messages (`events.at`). NRT samples have no moment in a conversation row:
+ *   assignment, bot first response and bot conversations (opening + duration), the full
+ *   resolution (one per conversation: its latest by `until`, opening + duration), handoffs,
+ *   containment (first resolution), escalations (`escalations.fired_at`, net of retractions),
+ *   FCR verdicts (last resolution + repeat_window), messages (`events.at`). NRT samples have no moment in a conversation row:
  *   for an `until` before the newest event they come from `kpi_minute` (whole minutes from
  *   `from` to `until`, by the reply's time, whichever conversation). Facts with no moment in the
  *   rows (reopened, CSAT, categories, sentiment, business-hours NRT) are what the rows say now
@@ -53,12 +53,12 @@ const round = (x: number | null, digits = 3) => (x === null ? null : Math.round(
 const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
 
 /**
- * The percentile the core's DDSketch reports is the sample at 0-based rank ⌊q·(n−1)⌋ of the
- * sorted samples (getValueAtQuantile), up to its 1 % bucket accuracy: the same rank is taken
- * here from the exactly sorted samples (ClickHouse's quantileExactLow takes ⌊q·n⌋ above the
- * median, one rank off).
+ * Nearest rank (KPIS.md "Aggregation rules"): the ⌈q·n⌉-th smallest of the exactly sorted
+ * samples, 1-based as ClickHouse arrays are; the core's DDSketch asks for the same rank
+ * (processor/core/timing.ts nearestRankIndex), up to its 1 % bucket accuracy. ClickHouse's own
+ * quantileExact* functions interpolate or take ⌊q·n⌋, not this rank. The epsilon is the core's.
  */
-const pct = (sorted: string, q: number) => `if(length(${sorted}) = 0, NULL, ${sorted}[toUInt64(floor(${q} * (length(${sorted}) - 1))) + 1])`
+const pct = (sorted: string, q: number) => `if(length(${sorted}) = 0, NULL, ${sorted}[greatest(toUInt64(1), toUInt64(ceil(${q} * length(${sorted}) - 1e-9)))])`
 
 /** Columns of a timing from the sorted array `${name}_s`. */
 const timingColumns = (name: string) =>
@@ -81,6 +81,9 @@ const UNTIL = `{until:DateTime64(3, 'UTC')}`
 const VERDICT_MS = `toUnixTimestamp64Milli(assumeNotNull(resolved_at)) + {repeat_ms:Float64}`
 const atOrBeforeUntil = (secondsExpr: string) => `toUnixTimestamp64Milli(opened_at) + toInt64(round(${secondsExpr} * 1000)) <= {until_ms:Int64}`
 
+/** A row's full resolutions whose moment is at or before `until`. */
+const FULL_BY_UNTIL = `arrayFilter(x -> ${atOrBeforeUntil('x')}, full_resolution_seconds)`
+
 /** The sorted samples of each timing; NRT comes from kpi_minute when `nrtFromMinutes`. */
 function samplesSql(nrtFromMinutes: boolean): string {
   const scalar = (column: string, momentOk: string) => `arraySort(groupArrayIf(assumeNotNull(${column}), ${column} IS NOT NULL AND ${momentOk}))`
@@ -92,7 +95,9 @@ function samplesSql(nrtFromMinutes: boolean): string {
     nrt_business: 'arraySort(groupArrayArray(nrt_business_seconds))',
     assignment: scalar('assignment_seconds', `assumeNotNull(first_assigned_at) <= ${UNTIL}`),
     resolution: scalar('resolution_seconds', `assumeNotNull(first_resolved_at) <= ${UNTIL}`),
-    full_resolution: `arraySort(groupArrayArray(arrayFilter(x -> ${atOrBeforeUntil('x')}, full_resolution_seconds)))`,
+    // One sample per conversation (KPIS.md "Timings"): its latest resolution by `until`. The row
+    // keeps every resolution in order; arrayElement(…, -1) is the last.
+    full_resolution: `arraySort(groupArrayIf(arrayElement(${FULL_BY_UNTIL}, -1), notEmpty(${FULL_BY_UNTIL})))`,
     bot_first: scalar('bot_first_seconds', atOrBeforeUntil('assumeNotNull(bot_first_seconds)')),
   }
   return TIMINGS.map((name) => `${samples[name]} AS ${name}_s`).join(',\n      ')

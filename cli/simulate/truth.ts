@@ -1,12 +1,13 @@
 /**
  * The ground-truth Summary (schemas/summary.ts) of a plan at `until` = its last event, computed
  * from the plan alone with the default thresholds of schemas/config.ts and the rules of
- * docs/kpis.md. Percentiles are exact sample values (index floor(q × (n − 1)) of the sorted
- * samples); the engine's sketches must agree within their accuracy.
+ * docs/kpis.md. Percentiles are exact sample values, nearest rank (KPIS.md "Aggregation rules":
+ * the ⌈q·n⌉-th smallest); the engine's sketches must agree within their accuracy.
  */
 import { defaultConfig, type Config } from '../../schemas/config.js'
 import type { Summary, Timing } from '../../schemas/summary.js'
 import type { Plan, Step, Thread } from './model.js'
+import { nearestRankIndex } from '../../processor/core/timing.js'
 import { advance, applyTimeline, type Counters, type TruthConversation } from './truth-timeline.js'
 
 export interface TruthDetail {
@@ -30,7 +31,7 @@ export function lastEventTime(plan: Plan): number {
 export function timing(samples: readonly number[]): Timing {
   if (samples.length === 0) return { count: 0, mean: null, p50: null, p90: null, p99: null }
   const sorted = [...samples].sort((a, b) => a - b)
-  const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))] as number
+  const at = (q: number) => sorted[nearestRankIndex(q, sorted.length)] as number
   return { count: sorted.length, mean: sorted.reduce((s, x) => s + x, 0) / sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99) }
 }
 

@@ -159,3 +159,8 @@ export function isOpen(cal: Calendar, ms: number): boolean {
   }
   return false
 }
+
+/** Midnight, in `zone`, of the local day `at` falls in (ms): a line's "today" starts there. */
+export function startOfLocalDay(at: number, zone: string): number {
+  return DateTime.fromMillis(at, { zone }).startOf('day').toMillis()
+}

@@ -5,14 +5,15 @@
  */
 import type { CanonicalEvent } from '../../schemas/events.js'
 import type { Config } from '../../schemas/config.js'
-import { lineTeam } from '../../schemas/config.js'
-import { compileCalendar, businessSeconds, type Calendar } from './calendar.js'
+import { lineTeam, lineZone } from '../../schemas/config.js'
+import { compileCalendar, businessSeconds, startOfLocalDay, type Calendar } from './calendar.js'
 import { createEscalation } from './escalation.js'
 import { TimerQueue, TimerKind, type Timer } from './timers.js'
 import { Dedup } from './dedup.js'
 import { Agents, type Agent } from './agents.js'
 import { DeliveryTracker } from './delivery.js'
 import { createTallies, type TalliesState } from './tallies.js'
+import { TimingStat } from './timing.js'
 import { newConversation, stateOf, conversationId, partsOfConversationId, positiveCsat, CategorySource, type Conversation } from './state.js'
 import type { Effect } from './effects.js'
 import { isTimeless } from './reorder.js'
@@ -22,7 +23,6 @@ const S = 1000
 const CSAT_REPLY = /^csat_([1-5])$/
 /** Inbound types that ask for nothing (docs/kpis.md "Conversations"). */
 const SILENT_TYPES = new Set(['reaction', 'system'])
-const EARLY_REPLY_MS = 2_000
 const NO_CODES: number[] = []
 const MINUTE = 60_000
 const MAX_AGENT_MINUTES = 1_440
@@ -71,8 +71,15 @@ export function createEngine(config: Config, initial?: EngineState) {
   const dedup = new Dedup(config.processing.dedup_days)
   const agents = new Agents(config.default_team, config.agents.default_capacity)
   const delivery = new DeliveryTracker()
-  /** Human messages to a customer with no open conversation, for replies stamped early. */
+  /**
+   * Human messages to a customer with no open conversation, for replies stamped early. Bounded by
+   * processing.early_replies_max: a Map keeps insertion order, and entries are re-inserted when
+   * set, so the first key is the oldest reply and goes first (a wipe would lose the newest ones,
+   * which are the ones an opening message may still arrive for).
+   */
   const earlyReplies = new Map<string, { at: number; writer: string }>()
+  const earlyReplyMs = config.processing.early_reply_seconds * S
+  const earlyRepliesMax = config.processing.early_replies_max
   let effects: Effect[] = []
   let clock = -Infinity
 
@@ -125,10 +132,11 @@ export function createEngine(config: Config, initial?: EngineState) {
   function open(key: string, e: { line: string | null; customer: string | null }, at: number): Conversation {
     const prev = convs.get(key) ?? null
     decideRepeat(key, prev, at)
+    if (prev) settleFullResolution(prev)
     const c = newConversation(key, e.line ?? '', lineTeam(config, e.line), at)
     convs.set(key, c)
     totals.opened++
-    rolling.counts.add(at, 'opened')
+    rolling.counts.add(c.line, at, 'opened')
     emit({ type: 'opened', line: c.line, at })
     startWaiting(c, at)
     touchMessage(c, at)
@@ -136,6 +144,51 @@ export function createEngine(config: Config, initial?: EngineState) {
   }
 
   const fcrEligible = (c: Conversation) => !c.reopened && !c.severalWriters
+
+  /**
+   * KPIS.md "Timings": full resolution time is one sample per conversation, open → its latest
+   * resolution. A resolved chat may reopen until reopen_window has passed, so its sample is
+   * settled into the sketch only when it leaves `convs` (Compact timer, a new conversation after
+   * the window, erasure); until then fullResolutionTiming() reads it from the conversation. A
+   * sketch cannot take a sample back, so adding at every resolution would count a reopened chat
+   * twice (docs/kpis.md "Timings").
+   */
+  function settleFullResolution(c: Conversation) {
+    const latest = c.fullResolutions?.at(-1)
+    if (latest !== undefined) timing.fullResolution.add(latest)
+  }
+
+  /**
+   * Counts of "today" at `now`: each line's day starts at midnight in its time zone (lineZone),
+   * the earliest of those starts is `since`. Pure: a wallboard at wall time reads, never prunes.
+   */
+  function today(now: number) {
+    return rolling.counts.since(now, (line) => startOfLocalDay(now, lineZone(config, line)))
+  }
+
+  /** Settled samples plus each conversation's latest so far: a fresh stat, reading changes nothing. */
+  function fullResolutionTiming(): TimingStat {
+    const out = new TimingStat()
+    out.merge(timing.fullResolution)
+    for (const c of convs.values()) {
+      const latest = c.fullResolutions?.at(-1)
+      if (latest !== undefined) out.add(latest)
+    }
+    return out
+  }
+
+  /**
+   * Per-agent resolutions count a conversation once (KPIS.md "Timings", full resolution), credited
+   * like its sample to its latest explicit resolution: a reopened chat resolved again by another
+   * assignee moves the credit rather than adding one.
+   */
+  function creditResolution(c: Conversation) {
+    const credited = c.resolutionAgent ?? null
+    if (credited === c.agent) return
+    if (credited) agentStats(credited).resolutions--
+    if (c.agent) agentStats(c.agent).resolutions++
+    c.resolutionAgent = c.agent
+  }
 
   /**
    * A new conversation within repeat_window of a resolution makes that one not FCR; the verdict
@@ -168,7 +221,7 @@ export function createEngine(config: Config, initial?: EngineState) {
     c.resolvedBy = by
     if (c.firstResolvedAt === null) {
       totals.resolved++
-      rolling.counts.add(at, 'resolved')
+      rolling.counts.add(c.line, at, 'resolved')
       c.firstResolvedAt = at
       if (by !== 'timeout') {
         const secs = Math.max(0, (at - c.openedAt) / S)
@@ -183,20 +236,20 @@ export function createEngine(config: Config, initial?: EngineState) {
       }
       if (c.botAnswered) {
         bot = c.contained ? 'contained' : 'human'
-        rolling.counts.add(at, 'bot_resolved')
-        if (c.contained) rolling.counts.add(at, 'bot_contained')
+        rolling.counts.add(c.line, at, 'bot_resolved')
+        if (c.contained) rolling.counts.add(c.line, at, 'bot_contained')
       }
     }
     if (by !== 'timeout') {
-      const full = Math.max(0, (at - c.openedAt) / S)
-      timing.fullResolution.add(full)
-      ;(c.fullResolutions ??= []).push(full)
+      // Every resolution stays on the row (the report picks the latest by its `until`); the
+      // sample is the latest only (settleFullResolution).
+      ;(c.fullResolutions ??= []).push(Math.max(0, (at - c.openedAt) / S))
       c.fcrPending = true
       totals.fcrPending++
       timers.push({ at: at + th.repeat_window * S, kind: TimerKind.FcrFinal, key: c.key, ref: at })
     }
     timers.push({ at: at + Math.max(th.reopen_window, th.csat_window) * S, kind: TimerKind.Compact, key: c.key, ref: at })
-    if (by !== 'timeout' && c.agent) agentStats(c.agent).resolutions++
+    if (by !== 'timeout') creditResolution(c)
     emit({ type: 'resolved', line: c.line, team: c.team, by, at, bot })
     recount(c, at)
     changed(c)
@@ -205,7 +258,7 @@ export function createEngine(config: Config, initial?: EngineState) {
   // ——— event handlers ———
   function onMessageIn(e: Extract<CanonicalEvent, { kind: 'message.in' }>, at: number) {
     totals.messagesIn++
-    rolling.counts.add(at, 'messages_in')
+    rolling.counts.add(e.line ?? '', at, 'messages_in')
     const key = `${e.line}|${e.customer}`
     let c = convs.get(key)
     // CSAT answers (KPIS.md "Outcomes") never open or reopen anything.
@@ -219,10 +272,10 @@ export function createEngine(config: Config, initial?: EngineState) {
     if (!c || (!c.open && at - c.resolvedAt! > th.reopen_window * S)) {
       c = open(key, e, at)
       // WhatsApp stamps whole seconds and the helpdesk milliseconds: a reply stamped up to
-      // EARLY_REPLY_MS before the message it answers is that message's reply, at 0 s.
+      // processing.early_reply_seconds before the message it answers is that message's reply, at 0 s.
       const early = earlyReplies.get(key)
       earlyReplies.delete(key)
-      if (early && at - early.at <= EARLY_REPLY_MS) humanReply(c, at, early.writer)
+      if (early && at - early.at <= earlyReplyMs) humanReply(c, at, early.writer)
     } else if (!c.open) {
       c.open = true
       if (!c.reopened) totals.reopened++
@@ -276,9 +329,9 @@ export function createEngine(config: Config, initial?: EngineState) {
     }
     const previous = c.csat
     // Rolling windows (the wallboard's "today"): the last score counts, so a replaced one moves.
-    if (previous === null) rolling.counts.add(at, 'csat_responses')
+    if (previous === null) rolling.counts.add(c.line, at, 'csat_responses')
     const positive = (x: number | null) => (x !== null && positiveCsat(x) ? 1 : 0)
-    if (positive(score) !== positive(previous)) rolling.counts.add(at, 'csat_positive', positive(score) - positive(previous))
+    if (positive(score) !== positive(previous)) rolling.counts.add(c.line, at, 'csat_positive', positive(score) - positive(previous))
     c.csat = score
     emit({ type: 'csat', line: c.line, team: c.team, agent: c.agent, score, previous, positive: positiveCsat(score), previousPositive: previous === null ? null : positiveCsat(previous), at })
     changed(c)
@@ -286,13 +339,17 @@ export function createEngine(config: Config, initial?: EngineState) {
 
   function onMessageOut(e: Extract<CanonicalEvent, { kind: 'message.out' }>, at: number) {
     totals.messagesOut++
-    rolling.counts.add(at, 'messages_out')
+    rolling.counts.add(e.line ?? '', at, 'messages_out')
     if (e.message_id) delivery.sent(e.message_id, e.sender_kind, at)
     const key = `${e.line}|${e.customer}`
     const c = convs.get(key)
     if ((!c || !c.open) && (e.sender_kind === 'agent' || e.sender_kind === 'app')) {
-      if (earlyReplies.size > 10_000) earlyReplies.clear()
+      earlyReplies.delete(key)
       earlyReplies.set(key, { at, writer: e.agent_id ?? 'app' })
+      for (const oldest of earlyReplies.keys()) {
+        if (earlyReplies.size <= earlyRepliesMax) break
+        earlyReplies.delete(oldest)
+      }
     }
     if (!c) return
     if (e.sender_kind === 'automation') {
@@ -349,7 +406,7 @@ export function createEngine(config: Config, initial?: EngineState) {
       rolling.frt.add(at, secs)
       if (frtWithinTarget(secs)) {
         totals.frtWithinTarget++
-        rolling.counts.add(at, 'frt_within_target')
+        rolling.counts.add(c.line, at, 'frt_within_target')
       }
       if (writer !== 'app') agentStats(writer).frt.add(secs)
       const cal = calendars.get(c.line)
@@ -495,6 +552,7 @@ export function createEngine(config: Config, initial?: EngineState) {
         if (c && !c.open && c.resolvedAt === t.ref) {
           // Nothing can reopen it or answer its survey now; only its FCR verdict may be pending.
           if (c.fcrPending) watch(t.key, { id: conversationId(c), resolvedAt: c.resolvedAt, eligible: fcrEligible(c) })
+          settleFullResolution(c)
           convs.delete(t.key)
         }
         return
@@ -512,6 +570,10 @@ export function createEngine(config: Config, initial?: EngineState) {
   let nextMinute = Number.isFinite(initial?.clock) ? Math.floor(initial!.clock / MINUTE) * MINUTE + MINUTE : Infinity
   function passMinutes(to: number) {
     if (to < nextMinute) return
+    // Old minutes leave the rolling timings here, as the clock advances, never when one is read.
+    rolling.frt.prune(to)
+    rolling.nrt.prune(to)
+    rolling.resolution.prune(to)
     if (agents.byId.size > 0) {
       const last = Math.floor(to / MINUTE) * MINUTE
       let changed = -Infinity
@@ -597,6 +659,8 @@ export function createEngine(config: Config, initial?: EngineState) {
       }
       // Its FCR verdict will never fall: it no longer waits for one.
       if (c.fcrPending) totals.fcrPending--
+      // Aggregates keep counting erased customers: the sample is settled, the conversation goes.
+      settleFullResolution(c)
       convs.delete(key)
       dirty.delete(c)
       quiet.delete(key)
@@ -644,6 +708,6 @@ export function createEngine(config: Config, initial?: EngineState) {
       return out
     },
     /** Read-only views for the summary, metrics and wallboard. */
-    view: { convs, fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers, categories },
+    view: { fullResolution: fullResolutionTiming, today, convs, fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers, categories },
   }
 }

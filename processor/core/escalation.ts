@@ -68,7 +68,7 @@ export function createEscalation({ th, calendars, timers, totals, rolling, emit 
         } else {
           totals.breaches--
           c.breaches--
-          rolling.counts.add(firedAt, 'breaches', -1)
+          rolling.counts.add(c.line, firedAt, 'breaches', -1)
         }
         notify(c, level, 'retract', firedAt)
       } else notify(c, level, 'resolve', at, firedAt)
@@ -100,7 +100,7 @@ export function createEscalation({ th, calendars, timers, totals, rolling, emit 
       c.breachedAt = at
       totals.breaches++
       c.breaches++
-      rolling.counts.add(at, 'breaches')
+      rolling.counts.add(c.line, at, 'breaches')
       notify(c, 'breach', 'fire', at)
     }
   }

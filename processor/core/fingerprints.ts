@@ -61,7 +61,7 @@ export class FingerprintMap {
     return prev
   }
 
-  /** Plain data for a snapshot (processor/core/snapshot.ts). */
+  /** Plain data for a checkpoint (EngineState in engine.ts, saved by processor/shell/checkpoints.ts). */
   toState() {
     return { slots: this.slots, size: this.size }
   }

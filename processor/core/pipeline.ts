@@ -81,13 +81,16 @@ export function createKpiPipeline(config: Config, latenessMs: number, initial?: 
     tick(nowMs: number) {
       releaseUpTo(Math.max(engine.clock, nowMs - latenessMs))
     },
-    /** End of a replay: everything up to `until` (default: the last event). */
-    finish(until?: number) {
+    /**
+     * End of a replay: everything up to `until` (default: the last event). `ifEmpty` is the end
+     * when neither is known (no event at all): the caller's clock, since the core reads none.
+     */
+    finish(until?: number, ifEmpty = 0) {
       buffer.drain(({ event, atMs }) => {
         if (until !== undefined && atMs > until) return false
         engine.apply(event, atMs)
       })
-      const end = until ?? (Number.isFinite(lastAt) ? Math.max(lastAt, engine.clock) : Date.now())
+      const end = until ?? (Number.isFinite(lastAt) ? Math.max(lastAt, engine.clock) : Number.isFinite(engine.clock) ? engine.clock : ifEmpty)
       engine.advance(end)
       return end
     },

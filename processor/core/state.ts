@@ -61,8 +61,13 @@ export interface Conversation {
   botFirstSeconds: number | null
   /** First resolution's duration (null for an inactivity close, as in the summary). */
   resolutionSeconds: number | null
-  /** Every explicit resolution's duration from opening (reopened chats resolve again). */
+  /**
+   * Every explicit resolution's duration from opening (reopened chats resolve again); the
+   * full-resolution sample is the last one (KPIS.md "Timings").
+   */
   fullResolutions: number[] | null
+  /** The agent credited with this conversation's one resolution (absent in older checkpoints). */
+  resolutionAgent?: string | null
   nrtSamples: number[] | null
   nrtBusinessSamples: number[] | null
   /** Net of retractions. */
@@ -135,6 +140,7 @@ export function newConversation(key: string, line: string, team: string, at: num
     botFirstSeconds: null,
     resolutionSeconds: null,
     fullResolutions: null,
+    resolutionAgent: null,
     nrtSamples: null,
     nrtBusinessSamples: null,
     warnings: 0,

@@ -160,7 +160,8 @@ export function summariseMany(engines: readonly Engine[], until: number) {
     // Beyond ARCHITECTURE.md's minimum:
     first_response_business_seconds: timing.frtBusiness.toJSON(),
     next_response_business_seconds: timing.nrtBusiness.toJSON(),
-    full_resolution_seconds: timing.fullResolution.toJSON(),
+    // One sample per conversation, settled or still able to reopen (engine.ts settleFullResolution).
+    full_resolution_seconds: mergeTimings(views.map((v) => v.fullResolution())).toJSON(),
     bot_first_response_seconds: timing.botFirst.toJSON(),
     csat_distribution: Object.fromEntries([1, 2, 3, 4, 5].map((s) => [s, totals.csat[s]])),
     fcr_percent: totals.fcrFinal ? round((100 * totals.fcrYes) / totals.fcrFinal) : null,

@@ -1,5 +1,5 @@
 /** What the core counts and measures for the summary: totals, timings, windows, per agent, categories. */
-import { TimingStat, RollingTiming, RollingCounts } from './timing.js'
+import { TimingStat, RollingTiming, LineRollingCounts } from './timing.js'
 import { CategorySource, type Conversation } from './state.js'
 
 export interface AgentTally {
@@ -26,7 +26,7 @@ export function createTallies() {
     frt: new RollingTiming(),
     nrt: new RollingTiming(),
     resolution: new RollingTiming(),
-    counts: new RollingCounts(['opened', 'resolved', 'messages_in', 'messages_out', 'frt_within_target', 'breaches', 'csat_responses', 'csat_positive', 'bot_resolved', 'bot_contained'] as const),
+    counts: new LineRollingCounts(['opened', 'resolved', 'messages_in', 'messages_out', 'frt_within_target', 'breaches', 'csat_responses', 'csat_positive', 'bot_resolved', 'bot_contained'] as const),
   }
   /** Per agent (KPIS.md "Agents"): conversations handled, FRT, NRT, resolutions, CSAT. */
   const perAgent = new Map<string, AgentTally>()
@@ -47,7 +47,7 @@ export function createTallies() {
     c.category = category
     c.categorySource = source
   }
-  /** Plain data for a snapshot (processor/core/snapshot.ts). */
+  /** Plain data for a checkpoint (EngineState in engine.ts, saved by processor/shell/checkpoints.ts). */
   function toState() {
     return {
       totals: { ...totals, csat: [...totals.csat] },

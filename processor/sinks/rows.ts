@@ -130,7 +130,8 @@ export class MinuteRollup {
   private newest = -Infinity
 
   /** `partition`: the stream partition whose events these are (rows of two partitions never replace each other). */
-  constructor(private readonly config: Config, private readonly keepMs = 48 * 3_600_000, private readonly partition = 0) {}
+  /** `keepMs`: processing.minute_rollup_hours unless given. */
+  constructor(private readonly config: Config, private readonly keepMs = config.processing.minute_rollup_hours * 3_600_000, private readonly partition = 0) {}
 
   private cell(at: number, line: string, team: string): MinuteCell | null {
     const minute = minuteOf(at)

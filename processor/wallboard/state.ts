@@ -33,9 +33,6 @@ function merged(stats: TimingStat[]) {
   return out
 }
 
-/** Midnight (UTC) of the day `at` is in: "today" of the wall screen. */
-export const startOfDay = (at: number) => Math.floor(at / 86_400_000) * 86_400_000
-
 export function wallboardState(engines: readonly Engine[], now: number, maxChats = 100): WallboardState {
   const views = engines.map((e) => e.view)
   // The core decides the backlog, who waits, and each chat's warning and breach moments.
@@ -52,8 +49,12 @@ export function wallboardState(engines: readonly Engine[], now: number, maxChats
   const frt5 = merged(views.map((v) => v.rolling.frt.window(now, 5 * 60_000)))
   const hour = views.map((v) => v.rolling.counts.window(now, HOUR))
   const sum = (rows: Array<Record<string, number>>, k: string) => rows.reduce((n, r) => n + (r[k] ?? 0), 0)
-  const since = startOfDay(now)
-  const day = views.map((v) => v.rolling.counts.window(now, now - since + 60_000))
+  // "Today" per line from its local midnight (engine.ts today()); `since` is the earliest of
+  // those midnights, or UTC midnight while no line has counted anything (the figures are 0 then).
+  const todays = views.map((v) => v.today(now))
+  const day = todays.map((x) => x.counts)
+  const earliest = Math.min(...todays.map((x) => x.since))
+  const since = Number.isFinite(earliest) ? earliest : Math.floor(now / 86_400_000) * 86_400_000
 
   const csatResponses = sum(day, 'csat_responses')
   const botResolved = sum(day, 'bot_resolved')

@@ -4,6 +4,7 @@ import { createEngine } from '../../processor/core/engine.js'
 import { summarise } from '../../processor/core/summary.js'
 import { parseConfig, type Config } from '../../schemas/config.js'
 import type { CanonicalEvent } from '../../schemas/events.js'
+import type { Timing } from '../../schemas/summary.js'
 import { ev, T0, DAY } from '../helpers/events.js'
 
 /** Runs events through reorder buffer and core; the summary at `until` seconds after T0. */
@@ -14,7 +15,7 @@ function run(events: CanonicalEvent[], until?: number, config: Config = parseCon
     p.catchUp()
   }
   const end = p.finish(until === undefined ? undefined : T0 + until * 1000)
-  return { s: p.summary(end), engine: p.engine }
+  return { s: p.summary(end), engine: p.engine, p }
 }
 
 t.test('bot answers, hands off, a human replies: FRT from the handoff', async (t) => {
@@ -78,6 +79,24 @@ t.test('CSAT as a button reply, as a digit after a survey, as an event; a late d
 t.test('a reply stamped before the message it answers counts 0 s', async (t) => {
   const { s } = run([ev.out(99.5, 'agent'), ev.in(100)])
   t.match(s.first_response_seconds, { count: 1, mean: 0 })
+})
+
+t.test('early replies: the window and the bound come from config; the oldest is evicted first', async (t) => {
+  // 1.5 s early: paired with the default 2 s window (FRT 0) …
+  t.match(run([ev.out(98.5, 'agent'), ev.in(100)]).s.first_response_seconds, { count: 1, mean: 0 })
+  // … not with a 1 s window: the customer waits for a reply (none yet) and the chat is unassigned.
+  const narrow = run([ev.out(98.5, 'agent'), ev.in(100)], 100, parseConfig({ processing: { early_reply_seconds: 1 } })).s
+  t.equal(narrow.first_response_seconds.count, 0)
+  t.match(narrow.backlog, { unassigned: 1 })
+  // Room for 2: x, y, z are answered early in that order, so x (the oldest) is forgotten and y, z
+  // pair with their opening messages. A wipe at the bound would have forgotten all three.
+  const bounded = parseConfig({ processing: { early_replies_max: 2 } })
+  const { s } = run([
+    ev.out(10, 'agent', { c: 'x' }), ev.out(10.5, 'agent', { c: 'y' }), ev.out(11, 'agent', { c: 'z' }),
+    ev.in(11.5, { c: 'x' }), ev.in(11.5, { c: 'y' }), ev.in(11.5, { c: 'z' }),
+  ], 11.5, bounded)
+  t.match(s.first_response_seconds, { count: 2, mean: 0 })
+  t.match(s.backlog, { unassigned: 1, awaiting_customer: 2 })
 })
 
 t.test('duplicate and out-of-order statuses never downgrade', async (t) => {
@@ -222,4 +241,59 @@ t.test('per agent: conversations, FRT, NRT, resolutions, CSAT of the last assign
   // a: p (FRT 30, NRT 100 − 40 = 60, resolved, CSAT 5) and q (assigned, then moved to b).
   t.match(by.a, { conversations: 2, first_response_seconds: { count: 1, mean: 30 }, next_response_seconds: { count: 1, mean: 60 }, resolutions: 1, csat: { responses: 1, percent: 100 } })
   t.match(by.b, { conversations: 1, first_response_seconds: { count: 1, mean: 50 }, resolutions: 1, csat: { responses: 1, percent: 0 } })
+})
+
+t.test('full resolution: one sample per conversation, its latest resolution; one resolution per agent', async (t) => {
+  const events = [
+    // p: resolved at 60 by a's chat, reopened at 3600, reassigned to b, resolved again at 4000.
+    ev.in(0, { c: 'p' }), ev.assigned(1, 'a', { c: 'p' }), ev.out(30, 'agent', { c: 'p', agent: 'a' }), ev.resolved(60, { c: 'p' }),
+    ev.in(3600, { c: 'p' }), ev.assigned(3700, 'b', { c: 'p' }), ev.out(3800, 'agent', { c: 'p', agent: 'b' }), ev.resolved(4000, { c: 'p' }),
+    // q: resolved once at 100 (a).
+    ev.in(0, { c: 'q' }), ev.assigned(2, 'a', { c: 'q' }), ev.out(20, 'agent', { c: 'q', agent: 'a' }), ev.resolved(100, { c: 'q' }),
+    // r: resolved at 50, reopened at 500, resolved again at 600, both times a's.
+    ev.in(0, { c: 'r' }), ev.assigned(1, 'a', { c: 'r' }), ev.out(10, 'agent', { c: 'r', agent: 'a' }), ev.resolved(50, { c: 'r' }),
+    ev.in(500, { c: 'r' }), ev.out(510, 'agent', { c: 'r', agent: 'a' }), ev.resolved(600, { c: 'r' }),
+  ]
+  const agentsOf = (s: Record<string, unknown>) => Object.fromEntries((s.agents as { agent: string }[]).map((a) => [a.agent, a])) as Record<string, Record<string, unknown> | undefined>
+
+  // At the end (4000 s): p 4000, q 100, r 600 → 3 samples (not 5), mean 4700 / 3; sorted
+  // 100, 600, 4000: p50 = ⌈1.5⌉ = 2nd = 600, p90 = ⌈2.7⌉ = 3rd = 4000.
+  const full = (s: Record<string, unknown>) => s.full_resolution_seconds as Timing
+  const end = run(events)
+  t.equal(full(end.s).count, 3)
+  t.ok(Math.abs(full(end.s).mean! - 4700 / 3) < 1e-9)
+  t.ok(Math.abs(full(end.s).p50! - 600) <= 6, 'p50 = 600 within 1 %')
+  t.ok(Math.abs(full(end.s).p90! - 4000) <= 40, 'p90 = 4000 within 1 %')
+  // First resolutions are unchanged: 60, 100, 50.
+  t.match(end.s.resolution_seconds, { count: 3, mean: 70 })
+  // a: q and r (r resolved twice counts once; p's credit moved to b with its latest resolution).
+  t.match(agentsOf(end.s).a, { resolutions: 2 })
+  t.match(agentsOf(end.s).b, { resolutions: 1 })
+
+  // Reading the summary again changes nothing.
+  t.same(end.p.summary(T0 + 4000 * 1000).full_resolution_seconds, end.s.full_resolution_seconds)
+
+  // At 3650 s p is open again: its sample is still its first resolution (60). 60 + 100 + 600.
+  const mid = run(events, 3650).s
+  t.match(mid.full_resolution_seconds, { count: 3 })
+  t.ok(Math.abs(full(mid).mean! - 760 / 3) < 1e-9)
+  t.match(agentsOf(mid).a, { resolutions: 3 })
+
+  // Two days later every conversation has left memory (Compact timer): the settled sketch holds
+  // the same three samples, once each.
+  const later = run(events, 4000 + 2 * DAY).s
+  t.match(later.full_resolution_seconds, { count: 3 })
+  t.ok(Math.abs(full(later).mean! - 4700 / 3) < 1e-9)
+  t.equal(later.conversations.open, 0)
+})
+
+t.test('finish reads no clock: the last event, the given end, or the caller\'s fallback', async (t) => {
+  const p = createKpiPipeline(parseConfig({}), 60_000)
+  p.push(ev.in(0))
+  p.push(ev.out(30, 'agent'))
+  // Default: the last event's time, however late the run is.
+  t.equal(p.finish(), T0 + 30_000)
+  const empty = createKpiPipeline(parseConfig({}), 60_000)
+  t.equal(empty.finish(undefined, 1234), 1234, 'no event: the caller\'s end')
+  t.equal(createKpiPipeline(parseConfig({}), 60_000).finish(), 0, 'no event, no fallback: the epoch, not the wall clock')
 })

@@ -31,3 +31,19 @@ t.test('kpi_minute: samples, FRT within target and breaches land in their minute
   t.match(rows[0], { minute: '2026-11-23 10:00:00', frt_count: 2, frt_within_target: 1, frt_sum: 2 * frt + 29, frt_samples: [frt - 1, frt + 30], version: 7 })
   t.match(rows[1], { minute: '2026-11-23 10:01:00', breaches: 0 }, 'a retracted breach nets to nothing')
 })
+
+t.test('kpi_minute: late effects are rolled up for processing.minute_rollup_hours, no longer', async (t) => {
+  const csat = (at: number) => ({ type: 'csat' as const, line: 'L', team: 'support', agent: 'a1', score: 4, previous: null, positive: true, previousPositive: null, at })
+  // Keep 1 h: with 12:00 seen, 11:30 still takes a late response, 10:30 does not.
+  const hour = new MinuteRollup(parseConfig({ processing: { minute_rollup_hours: 1 } }))
+  hour.add(csat(T + 2 * 3_600_000))
+  hour.add(csat(T + 90 * 60_000))
+  hour.add(csat(T + 30 * 60_000))
+  t.same(hour.drain(1).map((r) => r.minute).sort(), ['2026-11-23 11:30:00', '2026-11-23 12:00:00'])
+  // The default (48 h) takes all three.
+  const day = new MinuteRollup(config)
+  day.add(csat(T + 2 * 3_600_000))
+  day.add(csat(T + 90 * 60_000))
+  day.add(csat(T + 30 * 60_000))
+  t.equal(day.drain(1).length, 3)
+})

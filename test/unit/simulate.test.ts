@@ -194,11 +194,14 @@ t.test('a hand-built plan gives the figures worked out by hand', async (t) => {
   t.same(s.messages, { in: 18, out: 16 })
   t.same(s.backlog, { bot: 0, unassigned: 1, awaiting_agent: 1, awaiting_customer: 0 })
   t.equal(s.oldest_waiting_seconds, 400)
-  // FRT samples 20 30 30 40 50 210 250: p50 = [3], p90 = p99 = [floor(0.9 × 6) = 5]
-  t.same(s.first_response_seconds, { count: 7, mean: 90, p50: 40, p90: 210, p99: 210 })
-  t.same(s.next_response_seconds, { count: 2, mean: 75, p50: 30, p90: 30, p99: 30 })
-  t.same(s.assignment_seconds, { count: 7, mean: 167 / 7, p50: 5, p90: 10, p99: 10 })
-  // Timeouts have no resolution time: 60 90 100 102 400 400.
+  // Nearest rank (KPIS.md "Aggregation rules"), the ⌈q·n⌉-th smallest.
+  // FRT samples 20 30 30 40 50 210 250: p50 = ⌈3.5⌉ = 4th, p90 = ⌈6.3⌉ = 7th, p99 = ⌈6.93⌉ = 7th.
+  t.same(s.first_response_seconds, { count: 7, mean: 90, p50: 40, p90: 250, p99: 250 })
+  // NRT 30 (A), 120 (B after its reopen): p50 = ⌈1⌉ = 1st, p90 = ⌈1.8⌉ = 2nd.
+  t.same(s.next_response_seconds, { count: 2, mean: 75, p50: 30, p90: 120, p99: 120 })
+  // Assignment 5 5 5 5 10 10 127 (F G G2 H, B E, A): p50 = 4th, p90 = p99 = 7th.
+  t.same(s.assignment_seconds, { count: 7, mean: 167 / 7, p50: 5, p90: 127, p99: 127 })
+  // Timeouts have no resolution time: 60 90 100 102 400 400: p50 = ⌈3⌉ = 3rd, p90 = ⌈5.4⌉ = 6th.
   t.same(s.resolution_seconds, { count: 6, mean: 192, p50: 100, p90: 400, p99: 400 })
   t.same(s.escalations, { warnings: 4, breaches: 2 }, 'A warns and breaches at 180 s; B warns twice; D warns and breaches')
   t.same(s.csat, { responses: 2, percent: 50, mean: 3.5 })

@@ -72,3 +72,56 @@ t.test('last hour FRT and service level; CSAT and containment today; agents by l
     { agent: 'a2', team: 'support', active: 0, capacity: 4, load: 0 },
   ])
 })
+
+t.test("today starts at each line's local midnight (the line's time zone from config)", async (t) => {
+  const H = 3600
+  const on = (line: string, e: CanonicalEvent): CanonicalEvent => ({ ...e, line })
+  const contained = (line: string, c: string, s: number) => [on(line, ev.in(s, { c })), on(line, ev.out(s + 1, 'bot', { c })), on(line, ev.resolved(s + 30, { c, by: 'bot' }))]
+  const config = parseConfig({
+    lines: {
+      // São Paulo (UTC−3, no DST in 2026) by its own timezone; Tokyo (UTC+9) by its business hours.
+      SP: { timezone: 'America/Sao_Paulo' },
+      TK: { business_hours: { timezone: 'Asia/Tokyo', weekly: { mon: [['09:00', '18:00']] } } },
+    },
+  })
+  // Read at T0 + 5 h = 2026-11-23 14:00Z: 11:00 in São Paulo (midnight 03:00Z = T0 − 6 h),
+  // 23:00 in Tokyo (midnight 2026-11-22 15:00Z = T0 − 18 h = now − 23 h); UTC midnight is T0 − 9 h.
+  const events = [
+    ...contained('TK', 'k1', -12 * H), // 21:00Z on the 22nd: Tokyo 06:00 on the 23rd — today in Tokyo, not in UTC
+    ...contained('TK', 'k2', -10 * H), // 23:00Z on the 22nd: Tokyo 08:00 — today in Tokyo, not in UTC
+    ...contained('SP', 's1', -7 * H), // 02:00Z on the 23rd: São Paulo 23:00 on the 22nd — yesterday there, today in UTC
+    ...contained('SP', 's2', 1 * H), // 10:00Z: today everywhere
+  ]
+  const p = createKpiPipeline(config, 0)
+  for (const e of events) {
+    p.push(e)
+    p.catchUp()
+  }
+  const now = T0 + 5 * H * 1000
+  p.engine.advance(now)
+  const s = wallboardState([p.engine], now)
+  // Today: k1, k2 (Tokyo's day) and s2 (São Paulo's day) = 3; s1 fell on São Paulo's yesterday.
+  // (UTC's day would have counted s1 and s2: 2.)
+  t.same(s.today.containment, { resolved: 3, contained: 3, rate: 1 })
+  t.equal(s.today.since, T0 - 18 * H * 1000, "the earliest line's midnight: Tokyo's")
+})
+
+t.test('reading the wallboard changes nothing: twice, or at another time first', async (t) => {
+  const p = createKpiPipeline(parseConfig({ lines: { L1: { team: 'support' } } }), 0)
+  // FRT 30 s at 100 s, within target.
+  for (const e of [ev.in(70, { c: 'c1' }), ev.out(100, 'agent', { c: 'c1' })]) {
+    p.push(e)
+    p.catchUp()
+  }
+  const now = T0 + 600_000
+  p.engine.advance(now)
+  const first = wallboardState([p.engine], now)
+  t.equal(first.lastHour.frt.count, 1)
+  // Its 30 s within the sketch's 1 % (0.3 s), shown to 0.1 s (+0.05).
+  t.ok(Math.abs(first.lastHour.frt.p50! - 30) <= 0.35, `p50 ${first.lastHour.frt.p50} ≈ 30`)
+  // A screen whose clock runs three days ahead reads nothing of that hour …
+  t.equal(wallboardState([p.engine], now + 3 * 86_400_000).lastHour.frt.count, 0)
+  // … and took nothing away: the same reading, and the same summary windows, as before.
+  t.same(wallboardState([p.engine], now), first)
+  t.match(p.summary(now).windows, { '1h': { first_response_seconds: { count: 1 } } })
+})
