@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { createClient, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 
@@ -24,7 +24,9 @@ export interface ClickHouseHandle {
  */
 export async function openClickHouse(opts: ClickHouseOptions): Promise<ClickHouseHandle> {
   if (opts.url) {
-    const client = createClient({ url: opts.url, request_timeout: 30_000 })
+    // The client's own logger prints a stack per failed request; our components log each failure
+    // once, with what it means (retrying, the live path goes on).
+    const client = createClient({ url: opts.url, request_timeout: 30_000, log: { level: ClickHouseLogLevel.OFF } })
     return { client, embedded: false, close: () => client.close() }
   }
   const dir = path.resolve(opts.embeddedPath ?? './data/clickhouse')
