@@ -54,6 +54,13 @@ t.test('traffic through NATS restarts, a ClickHouse outage, SIGKILLs and hostile
     if (!expectedExit) t.fail(`the processor exited by itself (code ${code}, signal ${signal})`)
   })
   watchExit()
+  const killAndRestart = async () => {
+    expectedExit = true
+    await processor.kill('SIGKILL')
+    await processor.start()
+    expectedExit = false
+    watchExit()
+  }
 
   // The evening peak, moved to start now: each line is sent when its time comes.
   const sim = simulate({ seed: 41, conversations: 24_000 })
@@ -117,11 +124,7 @@ t.test('traffic through NATS restarts, a ClickHouse outage, SIGKILLs and hostile
 
   // SIGKILL, restart.
   await at(45)
-  expectedExit = true
-  await processor.kill('SIGKILL')
-  await processor.start()
-  expectedExit = false
-  watchExit()
+  await killAndRestart()
 
   // NATS stops for 5 s and starts again on the same store.
   await at(58)
@@ -133,11 +136,7 @@ t.test('traffic through NATS restarts, a ClickHouse outage, SIGKILLs and hostile
 
   // SIGKILL again once NATS is back.
   await at(75)
-  expectedExit = true
-  await processor.kill('SIGKILL')
-  await processor.start()
-  expectedExit = false
-  watchExit()
+  await killAndRestart()
 
   await traffic
   const statuses = new Map<number, number>()
