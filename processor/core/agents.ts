@@ -2,6 +2,8 @@
  * Agent online time, occupancy and load (KPIS.md "Agents"), integrated over event time:
  * each change first accounts for the time since the previous one.
  */
+import { stateOf, type Conversation } from './state.js'
+
 export interface Agent {
   id: string
   team: string
@@ -54,6 +56,18 @@ export class Agents {
     a.online = online
     a.capacity = capacity
     if (team) a.team = team
+  }
+
+  /**
+   * Counts a conversation as active for its agent while it is open and not awaiting the customer
+   * (KPIS.md "Agents"), moving it when either changes.
+   */
+  recount(c: Conversation, at: number): void {
+    const want = c.open && c.agent && stateOf(c) !== 'awaiting_customer' ? c.agent : null
+    if (want !== c.countedAgent) {
+      this.move(c.countedAgent, want, at)
+      c.countedAgent = want
+    }
   }
 
   /** Moves one active conversation between agents (either may be null). */

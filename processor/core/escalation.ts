@@ -5,23 +5,9 @@
  */
 import type { Config } from '../../schemas/config.js'
 import { addBusinessSeconds, type Calendar } from './calendar.js'
-import { TimerKind, type TimerQueue } from './timers.js'
+import { TimerKind } from './timers.js'
 import { conversationId, customerOf, type Conversation } from './state.js'
-import type { Effect } from './effects.js'
-import type { createTallies } from './tallies.js'
-
-const S = 1000
-
-type Tallies = ReturnType<typeof createTallies>
-
-export interface EscalationDeps {
-  th: Config['thresholds']
-  calendars: Map<string, Calendar>
-  timers: TimerQueue
-  totals: Tallies['totals']
-  rolling: Tallies['rolling']
-  emit: (e: Effect) => void
-}
+import { S, type CoreContext } from './context.js'
 
 /**
  * When a waiting conversation warns and breaches (ms; Infinity when the calendar never reaches
@@ -37,7 +23,8 @@ export function escalationMoments(c: Pick<Conversation, 'waitingSince' | 'waitin
   return into
 }
 
-export function createEscalation({ th, calendars, timers, totals, rolling, emit }: EscalationDeps) {
+export function createEscalation({ th, calendars, timers, tallies, emit }: CoreContext) {
+  const { totals, rolling } = tallies
   /** When the current waiting period warns and breaches (into `limits`: no allocation per event). */
   const limits = { warn: 0, breach: 0 }
   const limitsOf = (c: Conversation) => escalationMoments(c, th, calendars, limits)

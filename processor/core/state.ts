@@ -23,8 +23,6 @@ export interface Conversation {
   resolvedBy: string | null
   open: boolean
   reopened: boolean
-  /** A bot answered before any human or handoff. */
-  botAnswered: boolean
   botPhase: boolean
   handoffAt: number | null
   firstHumanAt: number | null
@@ -73,7 +71,6 @@ export interface Conversation {
   /** Net of retractions. */
   warnings: number
   breaches: number
-  handedOff: boolean
   contained: boolean
   negativeMessages: number
 }
@@ -93,6 +90,10 @@ export function partsOfConversationId(id: string): { line: string; customer: str
   const key = id.slice(0, id.lastIndexOf('#'))
   return { line: key.slice(0, key.indexOf('|')), customer: customerOf(key) }
 }
+/** A bot answered before any human or hand-over: its first answer is timed (one field less per chat). */
+export const botAnswered = (c: Conversation) => c.botFirstSeconds !== null
+/** Handed over by a bot that had answered (KPIS.md "Bots"). */
+export const handedOff = (c: Conversation) => c.handoffAt !== null && botAnswered(c)
 /** KPIS.md "CSAT": a response of 4 or 5 is positive. */
 export const positiveCsat = (score: number) => score >= 4
 
@@ -110,7 +111,6 @@ export function newConversation(key: string, line: string, team: string, at: num
     resolvedBy: null,
     open: true,
     reopened: false,
-    botAnswered: false,
     botPhase: false,
     handoffAt: null,
     firstHumanAt: null,
@@ -145,7 +145,6 @@ export function newConversation(key: string, line: string, team: string, at: num
     nrtBusinessSamples: null,
     warnings: 0,
     breaches: 0,
-    handedOff: false,
     contained: false,
     negativeMessages: 0,
   }

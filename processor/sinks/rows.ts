@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../schemas/config.js'
 import type { Effect } from '../core/effects.js'
-import { conversationId, customerOf, stateOf, type Conversation } from '../core/state.js'
+import { botAnswered, conversationId, customerOf, handedOff, stateOf, type Conversation } from '../core/state.js'
 
 /** `YYYY-MM-DD hh:mm:ss.sss` (UTC), the text form DateTime64(3, 'UTC') reads in JSONEachRow. */
 const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
@@ -50,8 +50,8 @@ export function conversationRow(c: Conversation, version: number) {
     breaches: c.breaches,
     missed: c.missed ? 1 : 0,
     reopened: c.reopened ? 1 : 0,
-    bot_answered: c.botAnswered ? 1 : 0,
-    handed_off: c.handedOff ? 1 : 0,
+    bot_answered: botAnswered(c) ? 1 : 0,
+    handed_off: handedOff(c) ? 1 : 0,
     contained: c.contained ? 1 : 0,
     several_writers: c.severalWriters ? 1 : 0,
     fcr_pending: c.fcrPending ? 1 : 0,

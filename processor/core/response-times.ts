@@ -1,0 +1,109 @@
+/**
+ * Timings (KPIS.md "Timings", "Service level"): first response (FRT), next response (NRT),
+ * assignment and bot first response, each once per conversation or waiting period, in wall and
+ * business seconds; the FRT-within-target decision every reader takes from the sample effect.
+ */
+import { businessSeconds } from './calendar.js'
+import type { Conversation } from './state.js'
+import { S, type CoreContext } from './context.js'
+
+type Metric = 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'
+
+export interface ResponseDeps {
+  endWaiting: (c: Conversation, at: number) => void
+}
+
+export function createResponseTimes({ th, calendars, agents, tallies, emit, changed }: CoreContext, { endWaiting }: ResponseDeps) {
+  const { totals, timing, rolling, agentStats } = tallies
+
+  /** KPIS.md "Service level": a first response within thresholds.frt_target. */
+  const frtWithinTarget = (seconds: number) => seconds <= th.frt_target
+
+  function sample(metric: Metric, c: Conversation, seconds: number, at: number) {
+    emit({ type: 'sample', metric, seconds, at, line: c.line, team: c.team, agent: c.agent, withinTarget: metric === 'frt' && frtWithinTarget(seconds) })
+  }
+
+  /** A human business message: an agent, or the business app of a coexistence number. */
+  function humanReply(c: Conversation, at: number, writer: string) {
+    if (c.writer === null) c.writer = writer
+    else if (c.writer !== writer) c.severalWriters = true
+    c.hasHuman = true
+    if (c.botPhase) {
+      c.botPhase = false
+      c.handoffAt = at
+      totals.handoffs++
+      emit({ type: 'handoff', line: c.line, team: c.team, at })
+    }
+    if (c.firstHumanAt === null) firstResponse(c, at, writer)
+    else if (c.waitingSince !== null) nextResponse(c, at, writer, c.waitingSince)
+    endWaiting(c, at)
+    agents.recount(c, at)
+    changed(c)
+  }
+
+  /** FRT: from the opening message, or from the bot's hand-over, to the first human reply. */
+  function firstResponse(c: Conversation, at: number, writer: string) {
+    c.firstHumanAt = at
+    const start = c.handoffAt ?? c.openedAt
+    const secs = Math.max(0, (at - start) / S)
+    c.frtSeconds = secs
+    timing.frt.add(secs)
+    rolling.frt.add(at, secs)
+    if (frtWithinTarget(secs)) {
+      totals.frtWithinTarget++
+      rolling.counts.add(c.line, at, 'frt_within_target')
+    }
+    if (writer !== 'app') agentStats(writer).frt.add(secs)
+    const cal = calendars.get(c.line)
+    if (cal) {
+      c.frtBusinessSeconds = businessSeconds(cal, start, Math.max(start, at))
+      timing.frtBusiness.add(c.frtBusinessSeconds)
+    }
+    sample('frt', c, secs, at)
+  }
+
+  /** NRT: from the start of a later waiting period (the customer wrote again) to the next human reply. */
+  function nextResponse(c: Conversation, at: number, writer: string, since: number) {
+    const secs = Math.max(0, (at - since) / S)
+    timing.nrt.add(secs)
+    rolling.nrt.add(at, secs)
+    ;(c.nrtSamples ??= []).push(secs)
+    if (writer !== 'app') agentStats(writer).nrt.add(secs)
+    const cal = calendars.get(c.line)
+    if (cal) {
+      const business = businessSeconds(cal, since, Math.max(since, at))
+      timing.nrtBusiness.add(business)
+      ;(c.nrtBusinessSamples ??= []).push(business)
+    }
+    sample('nrt', c, secs, at)
+  }
+
+  /** Bot first response: opening message → the bot's first answer, before any human. */
+  function botFirstResponse(c: Conversation, at: number) {
+    totals.botConversations++
+    const secs = Math.max(0, (at - c.openedAt) / S)
+    timing.botFirst.add(secs)
+    c.botFirstSeconds = secs
+    sample('bot_frt', c, secs, at)
+  }
+
+  /** Assignment time: opening (or hand-over) → the first assignment. */
+  function firstAssignment(c: Conversation, at: number) {
+    c.firstAssignedAt = at
+    const secs = Math.max(0, (at - (c.handoffAt ?? c.openedAt)) / S)
+    timing.assignment.add(secs)
+    c.assignmentSeconds = secs
+    sample('assignment', c, secs, at)
+  }
+
+  /** Resolution time: opening → the first explicit resolution (timeouts give none). */
+  function firstResolution(c: Conversation, at: number) {
+    const secs = Math.max(0, (at - c.openedAt) / S)
+    timing.resolution.add(secs)
+    rolling.resolution.add(at, secs)
+    c.resolutionSeconds = secs
+    sample('resolution', c, secs, at)
+  }
+
+  return { humanReply, botFirstResponse, firstAssignment, firstResolution }
+}
