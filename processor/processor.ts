@@ -307,7 +307,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   const feed = createLiveFeed(() => {
     const engines = enginesInOrder()
     return engines.length ? wallboardState(engines, nowOf(engines)) : wallboardState([standby], Date.now())
-  }, log.child({ component: 'wallboard' }), { loadBand: thresholds.load_band, ...opts.wallboard })
+  }, log.child({ component: 'wallboard' }), { loadBand: thresholds.load_band, escalation: { after: thresholds.escalate_after, afterNegative: thresholds.escalate_after_negative }, ...opts.wallboard })
 
   new Gauge({
     name: 'deskpulse_wallboard_clients',

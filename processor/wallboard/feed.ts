@@ -31,6 +31,8 @@ export interface LiveFeedOptions {
    * page colours an agent's load bar from its bottom, as the dashboards and HelpdeskAgentsOverloaded do.
    */
   loadBand: Config['thresholds']['load_band']
+  /** The escalation limits (`thresholds.escalate_after`, `escalate_after_negative`, s), for the breached tile's label only. */
+  escalation: { after: number; afterNegative: number }
 }
 
 export const defaultLiveFeedOptions: LiveFeedOptions = {
@@ -40,6 +42,7 @@ export const defaultLiveFeedOptions: LiveFeedOptions = {
   historyMs: 3_600_000,
   maxBufferedBytes: 1 << 20,
   loadBand: defaultConfig().thresholds.load_band,
+  escalation: { after: defaultConfig().thresholds.escalate_after, afterNegative: defaultConfig().thresholds.escalate_after_negative },
 }
 
 type Section = Exclude<keyof WallboardState, 'at'>
@@ -134,7 +137,7 @@ export function createLiveFeed(state: () => WallboardState | null, log: Logger, 
       }
       // Serialised once per update for all the screens that connect meanwhile; only the server
       // time (for the screen's countdowns) is written per connection.
-      if (!snapshot || snapshot.seq !== seq) snapshot = { seq, text: JSON.stringify({ type: 'snapshot', seq, at: last?.at ?? Date.now(), state: last, history, loadBand: opts.loadBand }) }
+      if (!snapshot || snapshot.seq !== seq) snapshot = { seq, text: JSON.stringify({ type: 'snapshot', seq, at: last?.at ?? Date.now(), state: last, history, loadBand: opts.loadBand, escalation: opts.escalation }) }
       clients.add(ws)
       stats.clients = clients.size
       ws.send(`{"serverTime":${Date.now()},${snapshot.text.slice(1)}`)

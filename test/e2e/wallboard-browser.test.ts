@@ -63,6 +63,8 @@ t.test('a breaching chat lights up on the wallboard within 2 s, leaves when answ
   t.match(await page.textContent(`${row} td.countdown`), /breached/)
   // The server confirms it: counted as breached in the tile too.
   await page.waitForFunction("Number(document.getElementById('t-breached').textContent) >= 1", undefined, { timeout: 5_000 })
+  // The tile names the configured limits (defaults 300 s and 180 s), not a fixed "5 min".
+  t.equal(await page.textContent('#t-breached-sub'), 'breached, still waiting (5 min 00 s; 3 min 00 s if negative)')
   await page.screenshot({ path: path.join(root, 'docs/wallboard.png') })
 
   // A human answers: the chat leaves the list.

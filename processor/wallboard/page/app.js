@@ -9,6 +9,8 @@
   let history = []
   // The agent load band (thresholds.load_band), sent with the snapshot: bars colour from its bottom.
   let loadBand = null
+  // The escalation limits (thresholds.escalate_after, escalate_after_negative), for the breached tile's label.
+  let escalation = null
   /** Server time − local time: countdowns follow the processor's clock, not the screen's. */
   let offset = 0
   let attempts = 0
@@ -38,6 +40,7 @@
     $('t-waiting-sub').textContent = `${b.unassigned} unassigned · ${b.awaiting_agent} assigned`
     $('t-breached').textContent = state.breached
     $('t-breached').parentElement.classList.toggle('on', state.breached > 0)
+    if (escalation) $('t-breached-sub').textContent = `breached, still waiting (${fmtSeconds(escalation.after)}; ${fmtSeconds(escalation.afterNegative)} if negative)`
     $('t-bot').textContent = b.bot
     $('t-awaiting-customer').textContent = `${b.awaiting_customer} awaiting the customer`
     const f = state.lastHour.frt
@@ -135,7 +138,7 @@
   }
   function renderCharts() {
     if (typeof uPlot === 'undefined') return
-    charts.backlog ??= chart('chart-backlog', [{ label: 'waiting', stroke: '#58a6ff', width: 2 }, { label: 'over 5 min', stroke: '#f85149', width: 2 }])
+    charts.backlog ??= chart('chart-backlog', [{ label: 'waiting', stroke: '#58a6ff', width: 2 }, { label: 'past the limit', stroke: '#f85149', width: 2 }])
     charts.frt ??= chart('chart-frt', [{ label: 'p50 s', stroke: '#3fb950', width: 2 }, { label: 'p90 s', stroke: '#d29922', width: 2 }])
     const ts = history.map((p) => p.t / 1000)
     charts.backlog.setData([ts, history.map((p) => p.waiting), history.map((p) => p.breached)])
@@ -151,6 +154,7 @@
       state = msg.state
       history = msg.history
       loadBand = msg.loadBand
+      escalation = msg.escalation ?? null
       if (!state) return
       renderTiles()
       renderChats()
