@@ -109,7 +109,7 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {}, description: 'request types: a tag wins, then a menu reply, then keywords; else uncategorised' },
     ),
     agents: Type.Object(
-      { default_capacity: Type.Integer({ minimum: 1, default: 3, description: 'capacity of an agent whose agent.status gives none' }) },
+      { default_capacity: Type.Integer({ minimum: 1, default: 3, description: 'capacity of an agent known only from assignments (no agent.status yet); an agent.status without capacity is taken as 3 by the ingest' }) },
       { additionalProperties: false, default: {}, description: 'agent defaults' },
     ),
     processing: Type.Object(
