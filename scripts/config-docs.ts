@@ -183,8 +183,9 @@ export function renderConfigDocs(): string {
     rows(s, section, false, out)
     parts.push(`### ${section}\n`)
     const [head, ...rest] = out
-    if (head!.meaning) parts.push(`${head!.meaning[0]!.toUpperCase()}${head!.meaning.slice(1)}.\n`)
-    const body = (rest.length ? rest : [head!]).map((r) => [`\`${r.key}\``, r.type, r.def, r.meaning])
+    if (head!.type === 'object' && head!.meaning) parts.push(`${head!.meaning[0]!.toUpperCase()}${head!.meaning.slice(1)}.\n`)
+    // A section that is an object: its description is the paragraph above, its keys the rows.
+    const body = (head!.type === 'object' ? rest : out).map((r) => [`\`${r.key}\``, r.type, r.def, r.meaning])
     parts.push(`${table(['key', 'type', 'default', 'meaning'], body)}\n`)
   }
   const env = plain(EnvSchema)
