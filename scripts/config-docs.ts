@@ -116,7 +116,6 @@ function envDefault(name: string, s: Schema): string {
   const field = (Object.keys(base) as Array<keyof Env>).find((k) => JSON.stringify(base[k]) !== JSON.stringify(moved[k]))
   const value = field === undefined ? undefined : base[field]
   if (value === undefined || (Array.isArray(value) && value.length === 0)) return 'unset'
-  if (name === 'INGEST_WORKERS' && value === 0) return '`auto`'
   return code(String(value))
 }
 
