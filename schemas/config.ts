@@ -84,7 +84,7 @@ export const ConfigSchema = Type.Object(
           { additionalProperties: false, default: {}, description: 'target band of agent load' },
         ),
       },
-      { additionalProperties: false, default: {}, description: 'the KPI rules: escalation, windows, targets (docs/kpis.md)' },
+      { additionalProperties: false, default: {}, description: 'the KPI rules: escalation, windows, targets; durations in seconds (docs/kpis.md)' },
     ),
     slo: Type.Object(
       {

@@ -60,7 +60,7 @@ export function typeOf(s: Schema): string {
   if (s.type === 'string') {
     if (s.pattern === '^([01]\\d|2[0-4]):[0-5]\\d$') return '`HH:MM`'
     if (s.pattern === '^\\d{4}-\\d{2}-\\d{2}$') return '`YYYY-MM-DD`'
-    const rules = [s.minLength ? `at least ${s.minLength} characters` : '', s.pattern ? `matching ${code(s.pattern)}` : '']
+    const rules = [s.minLength === 1 ? 'non-empty' : s.minLength ? `at least ${s.minLength} characters` : '', s.pattern ? `matching ${code(s.pattern)}` : '']
     const r = rules.filter(Boolean).join(', ')
     return r ? `string, ${r}` : 'string'
   }

@@ -87,7 +87,8 @@ t.test('every citation of a section of docs/kpis.md or docs/architecture.md name
     for (const m of text.matchAll(/(?:docs\/)?(kpis|architecture)\.md(?:'s)? \(?"([^"]+)"/g)) {
       // From a doc page, a bare name (`kpis.md "…"`) is that page; elsewhere it needs docs/.
       if (!m[0].startsWith('docs/') && !file.startsWith('docs/')) continue
-      const cited = m[2]!
+      // A citation may wrap in a comment: join its lines, comment markers dropped.
+      const cited = m[2]!.replace(/\s*\n\s*(?:\*|\/\/|#|--)?\s*/g, ' ')
       if (!headings[m[1] as (typeof targets)[number]]!.some((h) => h.startsWith(cited))) bad.push(`${file}: ${m[0]}`)
     }
   }
