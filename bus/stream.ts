@@ -9,7 +9,7 @@ export const SUBJECT_ROOT = 'deskpulse.ev'
 export interface StreamOptions {
   /** Stream replicas (DESKPULSE_STREAM_REPLICAS): 1 on one machine, 3 on a NATS cluster. */
   replicas: number
-  /** Dedup window for Nats-Msg-Id (ARCHITECTURE.md: at least 2 minutes). */
+  /** Dedup window for Nats-Msg-Id (docs/architecture.md: at least 2 minutes). */
   duplicateWindowMs: number
   /** Maximum age of messages kept in the stream. */
   maxAgeMs: number

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { SUBJECT_ROOT } from './stream.js'
 
 /**
- * Stable partition of a conversation key (ARCHITECTURE.md "NATS JetStream"): every event of one
+ * Stable partition of a conversation key (docs/architecture.md "NATS JetStream"): every event of one
  * (line, customer) lands in one partition, so one conversation stays in order.
  */
 export function partitionOf(key: string, partitions: number): number {

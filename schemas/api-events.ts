@@ -1,5 +1,5 @@
 /**
- * The helpdesk's own events, as POSTed to /v1/events (ARCHITECTURE.md "Helpdesk events").
+ * The helpdesk's own events, as POSTed to /v1/events (docs/architecture.md "Helpdesk events").
  * Unknown fields are allowed and kept; these schemas also document the route in OpenAPI.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'

@@ -1,5 +1,5 @@
 /**
- * Business rules (KPIS.md thresholds, business hours, teams, categories): one validated file
+ * Business rules (docs/kpis.md thresholds, business hours, teams, categories): one validated file
  * with defaults. A wrong value stops start-up with a message naming the field.
  */
 import { Type, type Static } from '@sinclair/typebox'
@@ -13,42 +13,57 @@ const Seconds = (def: number, description: string) => Type.Number({ minimum: 0, 
 const Days = (def: number, description: string) => Type.Integer({ minimum: 0, maximum: 36_500, default: def, description })
 const HHMM = Type.String({ pattern: '^([01]\\d|2[0-4]):[0-5]\\d$', description: 'local time HH:MM' })
 /** A range may cross midnight ("22:00"–"02:00" runs into the next day). */
-const Range = Type.Tuple([HHMM, HHMM])
-const Day = Type.Optional(Type.Array(Range))
+const Range = Type.Tuple([HHMM, HHMM], { description: 'an open range [from, to] in local time; "to" may be 24:00, and a "to" before "from" runs past midnight' })
+const Day = Type.Optional(Type.Array(Range, { description: 'open ranges of this weekday (several allowed); a missing day is closed' }))
 
 export const BusinessHours = Type.Object(
   {
     timezone: Type.String({ description: 'IANA time zone, e.g. Europe/Rome' }),
     /** Open ranges per weekday; a missing day is closed. */
-    weekly: Type.Object({ mon: Day, tue: Day, wed: Day, thu: Day, fri: Day, sat: Day, sun: Day }, { additionalProperties: false }),
+    weekly: Type.Object(
+      { mon: Day, tue: Day, wed: Day, thu: Day, fri: Day, sat: Day, sun: Day },
+      { additionalProperties: false, description: 'open ranges per weekday (mon … sun); a missing day is closed' },
+    ),
     /** Local dates (YYYY-MM-DD) closed all day. */
-    holidays: Type.Optional(Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }))),
+    holidays: Type.Optional(
+      Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), {
+        description: 'local dates (YYYY-MM-DD) closed all day: no range starting on them counts',
+      }),
+    ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: "the line's calendar: business-hours FRT and NRT count only open seconds, and escalation waits count only them unless thresholds.escalate_outside_hours",
+  },
 )
 export type BusinessHours = Static<typeof BusinessHours>
 
 export const LineConfig = Type.Object(
   {
-    name: Type.Optional(Type.String()),
+    name: Type.Optional(Type.String({ description: 'a label for people; not read by the engine' })),
     /** Team of conversations on this line until an assignment names one. */
-    team: Type.Optional(Type.String({ minLength: 1 })),
+    team: Type.Optional(Type.String({ minLength: 1, description: 'team of conversations on this line until an assignment or handoff names one (else default_team)' })),
     /** Time zone of the line's peak-hours view, when it has no business hours. */
-    timezone: Type.Optional(Type.String()),
+    timezone: Type.Optional(Type.String({ description: "IANA time zone of the line when it has no business_hours: its day (the wallboard's today) and peak hours; default UTC" })),
     business_hours: Type.Optional(BusinessHours),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, description: 'one WhatsApp business number, keyed by its phone_number_id' },
 )
 
 export const ConfigSchema = Type.Object(
   {
     thresholds: Type.Object(
       {
-        escalate_after: Seconds(300, 'waiting time that breaches (KPIS.md "The five-minute rule")'),
+        escalate_after: Seconds(300, 'waiting time that breaches (docs/kpis.md "The five-minute rule (escalation)")'),
         escalate_after_negative: Seconds(180, 'breach limit when the newest waiting message is negative'),
         warn_before: Seconds(60, 'warning ahead of the breach'),
-        negative_below: Type.Number({ minimum: -1, maximum: 1, default: -0.25 }),
-        escalate_outside_hours: Type.Boolean({ default: false }),
+        negative_below: Type.Number({
+          minimum: -1,
+          maximum: 1,
+          default: -0.25,
+          description: 'a customer message with sentiment below this is negative (its waiting period uses escalate_after_negative)',
+        }),
+        escalate_outside_hours: Type.Boolean({ default: false, description: 'count waiting outside the line\'s business hours toward the escalation limits' }),
         page_max_age: Seconds(900, 'breaches older than this when found are recorded, not paged'),
         frt_target: Seconds(60, 'service-level target for first response'),
         reopen_window: Seconds(86_400, 'an inbound message this soon after resolution reopens'),
@@ -58,7 +73,7 @@ export const ConfigSchema = Type.Object(
         service_window: Seconds(86_400, "WhatsApp's customer service window"),
         window_closing_soon: Seconds(3_600, 'report waiting chats whose window closes within this'),
         /**
-         * KPIS.md "Agents": the target band of agent load (mean of min(active / capacity, 1)). The
+         * docs/kpis.md "Agents": the target band of agent load (mean of min(active / capacity, 1)). The
          * HelpdeskAgentsOverloaded alert fires above `high`; the dashboards shade the band.
          */
         load_band: Type.Object(
@@ -66,33 +81,36 @@ export const ConfigSchema = Type.Object(
             low: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.85, description: 'bottom of the target band of agent load' }),
             high: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.9, description: 'top of the target band: above it agents are overloaded' }),
           },
-          { additionalProperties: false, default: {} },
+          { additionalProperties: false, default: {}, description: 'target band of agent load' },
         ),
       },
-      { additionalProperties: false, default: {} },
+      { additionalProperties: false, default: {}, description: 'the KPI rules: escalation, windows, targets; durations in seconds (docs/kpis.md)' },
     ),
     slo: Type.Object(
       {
-        objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.9 }),
-        window_days: Type.Integer({ minimum: 1, default: 28 }),
+        objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.9, description: 'share of first responses within frt_target the service aims at' }),
+        window_days: Type.Integer({ minimum: 1, default: 28, description: 'days the objective is measured over (error budget window)' }),
       },
-      { additionalProperties: false, default: {} },
+      { additionalProperties: false, default: {}, description: 'first-response service-level objective (rules and dashboards)' },
     ),
-    default_team: Type.String({ minLength: 1, default: 'general' }),
-    teams: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
-    lines: Type.Record(Type.String(), LineConfig, { default: {} }),
+    default_team: Type.String({ minLength: 1, default: 'general', description: 'team of conversations and agents no line, assignment, handoff or status names' }),
+    teams: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'known team names, for people; not read by the engine (teams come from the events)' }),
+    lines: Type.Record(Type.String(), LineConfig, { default: {}, description: 'per line (phone_number_id): team, time zone, business hours' }),
     categories: Type.Object(
       {
         /** Bot menu reply id → category. */
-        menu: Type.Record(Type.String(), Type.String(), { default: {} }),
+        menu: Type.Record(Type.String(), Type.String(), { default: {}, description: 'bot menu reply id (button or list reply id, quick-reply payload) → category' }),
         /** Category → keywords, in any language; matched on whole words, case and accents ignored. */
-        keywords: Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 })), { default: {} }),
+        keywords: Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 })), {
+          default: {},
+          description: 'category → keywords or phrases in any language, matched in customer texts on whole words, case and accents ignored',
+        }),
       },
-      { additionalProperties: false, default: {} },
+      { additionalProperties: false, default: {}, description: 'request types: a tag wins, then a menu reply, then keywords; else uncategorised' },
     ),
     agents: Type.Object(
-      { default_capacity: Type.Integer({ minimum: 1, default: 3 }) },
-      { additionalProperties: false, default: {} },
+      { default_capacity: Type.Integer({ minimum: 1, default: 3, description: 'capacity of an agent known only from assignments (no agent.status yet); an agent.status without capacity is taken as 3 by the ingest' }) },
+      { additionalProperties: false, default: {}, description: 'agent defaults' },
     ),
     processing: Type.Object(
       {
@@ -101,10 +119,17 @@ export const ConfigSchema = Type.Object(
         replay_lateness_seconds: Seconds(60, 'replay reorder window'),
         dedup_days: Type.Integer({ minimum: 1, default: 8, description: 'how long event ids are remembered' }),
         /** `wall`: live, wall time drives timers once caught up; `event`: event time only (backfills, reproducible runs). */
-        clock: Type.Union([Type.Literal('wall'), Type.Literal('event')], { default: 'wall' }),
+        clock: Type.Union([Type.Literal('wall'), Type.Literal('event')], {
+          default: 'wall',
+          description: 'wall: once caught up, wall time drives timers; event: event time only (backfills, reproducible runs)',
+        }),
         checkpoint_seconds: Type.Number({ exclusiveMinimum: 0, default: 10, description: 'how often the processor state is checkpointed and events acknowledged' }),
         /** Durable consumer and checkpoint name: processors with different names each see every event. */
-        consumer_name: Type.String({ pattern: '^[A-Za-z0-9_-]+$', default: 'processor' }),
+        consumer_name: Type.String({
+          pattern: '^[A-Za-z0-9_-]+$',
+          default: 'processor',
+          description: 'durable consumer and checkpoint name; processors with one name share the partitions, another name sees every event',
+        }),
         /**
          * Partition lease time (processor/shell/leases.ts): a dead processor's partitions are taken
          * over within about this long. The first processor sets it on the KV bucket; later ones use the bucket's.
@@ -120,7 +145,7 @@ export const ConfigSchema = Type.Object(
         /** kpi_minute cells are rewritten for this long of event time after their minute; later effects are not rolled up. */
         minute_rollup_hours: Type.Number({ exclusiveMinimum: 0, default: 48, description: 'how long a kpi_minute cell takes late effects' }),
       },
-      { additionalProperties: false, default: {} },
+      { additionalProperties: false, default: {}, description: 'how the processor orders, dedups and checkpoints events' },
     ),
     /**
      * What the generated Prometheus rules and Grafana dashboards need besides the thresholds
@@ -138,22 +163,22 @@ export const ConfigSchema = Type.Object(
         /** Prometheus job names of the scrape configuration (alerting/prometheus.yml). */
         jobs: Type.Object(
           {
-            ingest: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'deskpulse-ingest' }),
-            processor: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'deskpulse-processor' }),
+            ingest: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'deskpulse-ingest', description: "Prometheus job name of the ingest's /metrics" }),
+            processor: Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', default: 'deskpulse-processor', description: "Prometheus job name of the processor's /metrics" }),
           },
-          { additionalProperties: false, default: {} },
+          { additionalProperties: false, default: {}, description: 'Prometheus job names the rules and dashboards select' },
         ),
         /** Default of the dashboards' `tz` variable (the peak-hours view). */
-        dashboard_timezone: Type.String({ default: 'Europe/Rome', description: 'IANA time zone' }),
+        dashboard_timezone: Type.String({ default: 'Europe/Rome', description: "IANA time zone: default of the dashboards' tz variable (peak hours)" }),
       },
-      { additionalProperties: false, default: {} },
+      { additionalProperties: false, default: {}, description: 'what the generated Prometheus rules and Grafana dashboards need besides the thresholds' },
     ),
     /** What the ingest accepts (docs/ingest.md "Event time"). */
     ingest: Type.Object(
       {
         max_future_skew_seconds: Seconds(300, 'event times later than now + this: helpdesk events refused (422), webhook item times clamped to the receive time'),
       },
-      { additionalProperties: false, default: {} },
+      { additionalProperties: false, default: {}, description: 'what the ingest accepts' },
     ),
     /** ClickHouse TTLs (store/retention.ts), applied by `deskpulse migrate` and at start-up. */
     retention: Type.Object(
@@ -162,7 +187,7 @@ export const ConfigSchema = Type.Object(
         conversations_days: Days(400, 'conversations, by opening time; 0 keeps them for ever'),
         rollups_days: Days(400, 'kpi_minute and agent_minute by minute, escalations by waiting start; 0 keeps them for ever'),
       },
-      { additionalProperties: false, default: {} },
+      { additionalProperties: false, default: {}, description: 'ClickHouse TTLs in days, applied by deskpulse migrate and at start-up' },
     ),
   },
   { additionalProperties: false },

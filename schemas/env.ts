@@ -1,43 +1,68 @@
 /**
- * Secrets and endpoints from the environment (ARCHITECTURE.md "Processes, ports, configuration"),
+ * Secrets and endpoints from the environment (docs/architecture.md "Processes, ports, configuration"; docs/configuration.md lists them),
  * read once at start-up into a typed object; a wrong value stops start-up naming the variable.
  */
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 
-const Port = Type.Integer({ minimum: 0, maximum: 65535 })
-const Csv = Type.String()
+const Port = { minimum: 0, maximum: 65535 }
 
 export const EnvSchema = Type.Object({
-  HOST: Type.String({ default: '0.0.0.0' }),
-  PORT: Type.Optional(Port),
-  PROCESSOR_PORT: Type.Optional(Port),
+  HOST: Type.String({ default: '0.0.0.0', description: 'address of the public listeners (the webhook, /v1/events, the wallboard, health)' }),
+  PORT: Type.Optional(Type.Integer({ ...Port, description: "the ingest's public port: /webhooks/whatsapp, POST /v1/events, /healthz, /readyz" })),
+  PROCESSOR_PORT: Type.Optional(Type.Integer({ ...Port, description: "the processor's public port: the wallboard (/, /live), /healthz, /readyz" })),
   /** Where /metrics, /v1/summary and /openapi.json listen: loopback unless set (0.0.0.0 in docker-compose). */
-  PRIVATE_HOST: Type.String({ default: '127.0.0.1' }),
-  INGEST_PRIVATE_PORT: Type.Optional(Port),
-  PROCESSOR_PRIVATE_PORT: Type.Optional(Port),
+  PRIVATE_HOST: Type.String({
+    default: '127.0.0.1',
+    description: 'address of the private listeners (/metrics, /v1/summary, /openapi.json); an internal interface at most, never a public one',
+  }),
+  INGEST_PRIVATE_PORT: Type.Optional(Type.Integer({ ...Port, description: "the ingest's private port: /metrics, /openapi.json" })),
+  PROCESSOR_PRIVATE_PORT: Type.Optional(Type.Integer({ ...Port, description: "the processor's private port: /metrics, /v1/summary" })),
   /** Bearer token of /v1/summary; unset: the private listener's reach is its only protection. */
-  DESKPULSE_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
-  WHATSAPP_APP_SECRET: Type.Optional(Csv),
-  WHATSAPP_VERIFY_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
-  DESKPULSE_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
-  DESKPULSE_PII_KEY: Type.Optional(Type.String({ minLength: 16 })),
-  DESKPULSE_STORE_TEXT: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
-  DESKPULSE_PARTITIONS: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
-  DESKPULSE_STREAM_REPLICAS: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
-  DESKPULSE_DATA_DIR: Type.String({ default: './data' }),
-  INGEST_WORKERS: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')])),
-  NATS_URL: Type.Optional(Type.String({ minLength: 1 })),
-  NATS_PORT: Type.Optional(Port),
-  NATS_MONITOR_PORT: Type.Optional(Port),
-  CLICKHOUSE_URL: Type.Optional(Type.String({ minLength: 1 })),
-  ALERTMANAGER_URL: Type.Optional(Type.String({ minLength: 1 })),
+  DESKPULSE_ADMIN_TOKEN: Type.Optional(
+    Type.String({ minLength: 16, description: "bearer token GET /v1/summary requires; unset: the private listener's reach is its only protection" }),
+  ),
+  WHATSAPP_APP_SECRET: Type.Optional(
+    Type.String({ description: "the Meta app's secret, which signs webhooks (X-Hub-Signature-256); several comma-separated during a rotation" }),
+  ),
+  WHATSAPP_VERIFY_TOKEN: Type.Optional(Type.String({ minLength: 1, description: "the token you type in the Meta app's webhook settings; GET /webhooks/whatsapp checks it" })),
+  DESKPULSE_API_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token of POST /v1/events (the helpdesk\'s events)' })),
+  DESKPULSE_PII_KEY: Type.Optional(
+    Type.String({ minLength: 16, description: 'key of the customer and message-id hashes (HMAC-SHA256); changing it makes old data unlinkable' }),
+  ),
+  DESKPULSE_STORE_TEXT: Type.Optional(
+    Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true keeps message text in the events (stream and ClickHouse); by default it is dropped in the ingest' }),
+  ),
+  DESKPULSE_PARTITIONS: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1024, description: 'partitions of the stream subjects; the same value for every ingest and processor' }),
+  ),
+  DESKPULSE_STREAM_REPLICAS: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 5, description: 'replicas of the DESKPULSE stream and the checkpoint, lease and erasure buckets (3 on a NATS cluster)' }),
+  ),
+  DESKPULSE_DATA_DIR: Type.String({ default: './data', description: 'local data: the NATS store, embedded ClickHouse, generated secrets (secrets.env)' }),
+  INGEST_WORKERS: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
+      description: 'processes of deskpulse ingest sharing its port; auto is one per core (also --workers)',
+    }),
+  ),
+  NATS_URL: Type.Optional(Type.String({ minLength: 1, description: 'NATS server(s), comma-separated; unset: deskpulse start runs its own nats-server on loopback' })),
+  NATS_PORT: Type.Optional(Type.Integer({ ...Port, description: 'client port of the nats-server deskpulse start runs (when NATS_URL is unset)' })),
+  NATS_MONITOR_PORT: Type.Optional(Type.Integer({ ...Port, description: 'monitoring port of that nats-server' })),
+  CLICKHOUSE_URL: Type.Optional(
+    Type.String({ minLength: 1, description: 'a ClickHouse server, e.g. http://user:pass@host:8123/deskpulse; unset: embedded ClickHouse under DESKPULSE_DATA_DIR' }),
+  ),
+  ALERTMANAGER_URL: Type.Optional(Type.String({ minLength: 1, description: 'Alertmanager that receives the per-chat HelpdeskChatEscalation alerts; unset: none are posted' })),
   /** The wallboard's token (`/?token=…`, `/live?token=…`); unset: the wallboard is open. */
-  DESKPULSE_WALLBOARD_TOKEN: Type.Optional(Type.String({ minLength: 8 })),
+  DESKPULSE_WALLBOARD_TOKEN: Type.Optional(Type.String({ minLength: 8, description: 'token the wallboard page and its feed require (/?token=…); unset: the wallboard is open' })),
   /** Origins (comma-separated, `https://wall.example.com`) allowed to open /live besides the page's own. */
-  DESKPULSE_WALLBOARD_ORIGINS: Type.Optional(Csv),
+  DESKPULSE_WALLBOARD_ORIGINS: Type.Optional(
+    Type.String({ description: "origins (comma-separated, https://wall.example.com) whose pages may open /live besides the wallboard's own" }),
+  ),
   LOG_LEVEL: Type.Optional(
-    Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { description: 'pino log level' },
+    ),
   ),
 })
 

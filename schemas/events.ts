@@ -9,7 +9,7 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 
 export const SenderKind = Type.Union(
   [Type.Literal('customer'), Type.Literal('agent'), Type.Literal('bot'), Type.Literal('automation'), Type.Literal('app')],
-  { description: 'who wrote a message (KPIS.md "Sender kinds")' },
+  { description: 'who wrote a message (docs/kpis.md "Sender kinds")' },
 )
 export type SenderKind = Static<typeof SenderKind>
 
@@ -19,7 +19,7 @@ export const WaError = Type.Object({
 })
 export type WaError = Static<typeof WaError>
 
-/** Fields every canonical event carries. `customer` is the keyed hash of KPIS.md, never a number. */
+/** Fields every canonical event carries. `customer` is the keyed hash of docs/kpis.md, never a number. */
 const Envelope = {
   v: Type.Literal(1),
   id: Type.String({ description: 'dedup key, also the Nats-Msg-Id' }),
@@ -41,7 +41,7 @@ export const MessageIn = Type.Object({
   reply_id: Nullable(Type.String()),
   /** The message this one replies to (context.id). */
   context_id: Nullable(Type.String()),
-  /** A text that is just one digit 1–5 (CSAT answers, KPIS.md "Outcomes"). */
+  /** A text that is just one digit 1–5 (CSAT answers, docs/kpis.md "Outcomes"). */
   digit: Nullable(Type.Integer({ minimum: 1, maximum: 5 })),
   /** Message text, only when DESKPULSE_STORE_TEXT=true. */
   text: Type.Optional(Type.String()),

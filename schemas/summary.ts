@@ -1,5 +1,5 @@
 /**
- * The KPI summary of ARCHITECTURE.md "Replay and simulation": printed by `deskpulse replay
+ * The KPI summary of docs/architecture.md "Replay and simulation": printed by `deskpulse replay
  * --json`, served live at GET /v1/summary, recomputed by `deskpulse report` from ClickHouse.
  * Durations in seconds; a timing with no samples has null figures.
  */
@@ -27,7 +27,7 @@ export const SummarySchema = Type.Object({
   fcr: Type.Object({ final: N, fcr: N, pending: N }),
   /** Share of FRT samples at most frt_target, 0–1; null with no samples. */
   service_level: NullableNumber,
-  /** Extras beyond ARCHITECTURE.md's minimum (optional so other views may omit them). */
+  /** Extras beyond docs/architecture.md's minimum (optional so other views may omit them). */
   missed: Type.Optional(N),
   window_closing_soon: Type.Optional(N),
 })

@@ -1,5 +1,5 @@
 /**
- * `deskpulse report`: the summary object of ARCHITECTURE.md computed again from ClickHouse with
+ * `deskpulse report`: the summary object of docs/architecture.md computed again from ClickHouse with
  * SQL alone — the third view of one truth, beside `deskpulse replay --json` and the processor's
  * live GET /v1/summary (docs/pipeline.md "deskpulse report").
  *
@@ -53,7 +53,7 @@ const round = (x: number | null, digits = 3) => (x === null ? null : Math.round(
 const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
 
 /**
- * Nearest rank (KPIS.md "Aggregation rules"): the ⌈q·n⌉-th smallest of the exactly sorted
+ * Nearest rank (docs/kpis.md "Aggregation rules"): the ⌈q·n⌉-th smallest of the exactly sorted
  * samples, 1-based as ClickHouse arrays are; the core's DDSketch asks for the same rank
  * (processor/core/timing.ts nearestRankIndex), up to its 1 % bucket accuracy. ClickHouse's own
  * quantileExact* functions interpolate or take ⌊q·n⌋, not this rank. The epsilon is the core's.
@@ -95,7 +95,7 @@ function samplesSql(nrtFromMinutes: boolean): string {
     nrt_business: 'arraySort(groupArrayArray(nrt_business_seconds))',
     assignment: scalar('assignment_seconds', `assumeNotNull(first_assigned_at) <= ${UNTIL}`),
     resolution: scalar('resolution_seconds', `assumeNotNull(first_resolved_at) <= ${UNTIL}`),
-    // One sample per conversation (KPIS.md "Timings"): its latest resolution by `until`. The row
+    // One sample per conversation (docs/kpis.md "Timings"): its latest resolution by `until`. The row
     // keeps every resolution in order; arrayElement(…, -1) is the last.
     full_resolution: `arraySort(groupArrayIf(arrayElement(${FULL_BY_UNTIL}, -1), notEmpty(${FULL_BY_UNTIL})))`,
     bot_first: scalar('bot_first_seconds', atOrBeforeUntil('assumeNotNull(bot_first_seconds)')),
@@ -197,7 +197,7 @@ export async function latestInStore(client: ClickHouseClient): Promise<number | 
 }
 
 /**
- * The summary of ARCHITECTURE.md from the store alone, over `window` (see the top of this file
+ * The summary of docs/architecture.md from the store alone, over `window` (see the top of this file
  * for what `from` and `until` select). Keys beyond the minimum: the extras the conversation
  * rows allow (missed, window closing soon, business-hours and full-resolution timings, bot first
  * response, CSAT distribution, FCR %, categories, sentiment) and `as_of`.

@@ -1,5 +1,5 @@
 /**
- * The helpdesk's own alerts (ARCHITECTURE.md "Alerts"): unanswered chats, the first-response SLO
+ * The helpdesk's own alerts (docs/architecture.md "Alerts"): unanswered chats, the first-response SLO
  * (slo.ts), the waiting backlog and agent load; and the backlog's recording rule. Built for the
  * thresholds of one deployment config (thresholds.ts).
  */
@@ -15,7 +15,7 @@ export const BACKLOG_GROUP: RuleGroup = {
     {
       record: WAITING,
       comment: text(
-        'Waiting backlog (KPIS.md "Point-in-time state"): conversations waiting for a human, assigned or',
+        'Waiting backlog (docs/kpis.md "Point-in-time state"): conversations waiting for a human, assigned or',
         'not. Summed over processor instances (each reports its own partitions).',
       ),
       expr: 'sum by (line, team) (helpdesk_conversations_open{state=~"unassigned|awaiting_agent"})',
@@ -31,10 +31,10 @@ export const escalationLimits = ({ unanswered }: RuleThresholds): string =>
 
 const chatUnanswered = (t: RuleThresholds): AlertingRule =>
   alert(t.runbookBase, {
-    // The name is pinned by ARCHITECTURE.md "Alerts"; the limit it fires at is escalate_after (docs/glossary.md).
+    // The name is pinned by docs/architecture.md "Alerts"; the limit it fires at is escalate_after (docs/glossary.md).
     alert: 'HelpdeskChatUnansweredFiveMinutes',
     comment: text(
-      'The processor already decided the breach (KPIS.md "The five-minute rule": escalate_after, negative',
+      'The processor already decided the breach (docs/kpis.md "The five-minute rule": escalate_after, negative',
       'sentiment, business hours); the aggregate fires on the first evaluation that sees one. Per-chat',
       'HelpdeskChatEscalation alerts come from the processor directly.',
     ),
@@ -78,7 +78,7 @@ const agentsOverloaded = ({ runbookBase, agentLoad }: RuleThresholds): AlertingR
     alert: 'HelpdeskAgentsOverloaded',
     comment: text(
       'One series per team and processor instance; the highest instance counts. Load above the top of',
-      'the target band (KPIS.md "Agents"; thresholds.load_band).',
+      'the target band (docs/kpis.md "Agents"; thresholds.load_band).',
     ),
     expr: `max by (team) (helpdesk_agent_load_ratio) > ${agentLoad.band.high}`,
     for: agentLoad.for,

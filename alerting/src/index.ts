@@ -25,7 +25,7 @@ export const RULE_FILE = 'alerting/rules/deskpulse.rules.yml'
 
 const HEADER = `GENERATED from alerting/src/*.ts by alerting/build.ts: do not edit. Regenerate with \`npm run rules\`; \`npm run rules -- --check\` fails when this file differs from what the code generates.
 
-deskpulse Prometheus rules: recording rules for the first-response SLO and the waiting backlog, and the alerts of ARCHITECTURE.md "Alerts". Thresholds: the deployment config (schemas/config.ts; this file is built from the defaults, \`deskpulse rules --config FILE\` builds a deployment's) and alerting/src/thresholds.ts (docs/alerting.md "Thresholds"). Runbooks: docs/alerting.md, one section per alert (the runbook_url prefix is the config's monitoring.runbook_base). Unit tests: alerting/tests/*.test.yml (\`promtool test rules alerting/tests/*.test.yml\`).
+deskpulse Prometheus rules: recording rules for the first-response SLO and the waiting backlog, and the alerts of docs/architecture.md "Alerts". Thresholds: the deployment config (schemas/config.ts; this file is built from the defaults, \`deskpulse rules --config FILE\` builds a deployment's) and alerting/src/thresholds.ts (docs/alerting.md "Thresholds"). Runbooks: docs/alerting.md, one section per alert (the runbook_url prefix is the config's monitoring.runbook_base). Unit tests: alerting/tests/*.test.yml (\`promtool test rules alerting/tests/*.test.yml\`).
 
 Naming: level:metric:operation (Prometheus recording-rule convention). \`line_team:\` series keep the line and team labels (summed over processor instances); \`overall:\` series have no labels.`
 

@@ -1,5 +1,5 @@
 /**
- * The pipeline's own health (ARCHITECTURE.md "Alerts"): ingest rejections, processor lag, the
+ * The pipeline's own health (docs/architecture.md "Alerts"): ingest rejections, processor lag, the
  * store writers behind, and a part down or missing from Prometheus.
  */
 import { alert, lastWindow, spoken, text, type AlertingRule, type RuleGroup } from './rule.js'

@@ -1,5 +1,5 @@
 /**
- * The first-response SLO (KPIS.md "Service level and SLO"): recording rules for the error ratio
+ * The first-response SLO (docs/kpis.md "Service level and SLO"): recording rules for the error ratio
  * over the burn-rate windows and the SLO window, and HelpdeskFirstResponseSLOBurn.
  *
  * A "bad event" is a first response slower than `frt_target`:
@@ -56,7 +56,7 @@ const burnWindows = (slo: Slo) =>
 const burnRateGroup = (slo: Slo): RuleGroup => ({
   name: 'deskpulse-first-response-slo',
   comment: text(
-    'First-response service level (KPIS.md "Service level and SLO"): the share of first responses',
+    'First-response service level (docs/kpis.md "Service level and SLO"): the share of first responses',
     'within `frt_target`. The error ratio is late / all first responses over a window; the error',
     'budget is 1 - objective; the burn rate is error ratio / budget (alerting/src/slo.ts).',
   ),

@@ -37,7 +37,7 @@ export const ruleThresholds = (config: Config) => ({
      * SLO rules never go silent: the configuration's `slo.objective` (0.9 by default).
      */
     objectiveFallback: config.slo.objective,
-    /** The SLO window (KPIS.md "Service level and SLO"): the configuration's `slo.window_days` (28 by default). */
+    /** The SLO window (docs/kpis.md "Service level and SLO"): the configuration's `slo.window_days` (28 by default). */
     windowDays: config.slo.window_days,
     /**
      * Page: 14.4x over 1 h and 5 m, the workbook's 2 % of a 30-day budget in an hour; at least 10
@@ -76,7 +76,7 @@ export const ruleThresholds = (config: Config) => ({
   },
   agentLoad: {
     /**
-     * KPIS.md "Agents": the target band of `helpdesk_agent_load_ratio` (`thresholds.load_band`,
+     * docs/kpis.md "Agents": the target band of `helpdesk_agent_load_ratio` (`thresholds.load_band`,
      * 85–90 % by default); above it agents cannot take more chats without raising FRT. The alert
      * fires above the band's top (the band the dashboards shade, grafana/src/config.ts `loadBand`).
      */

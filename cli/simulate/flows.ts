@@ -218,7 +218,7 @@ export function botConversation(s: Script, t0: number, line: LineInfo, impatient
   const handoff = s.push({ kind: 'handoff', t: s.lastT + rng.int(1, 2), team: choice.team })
   s.note('handoff')
   s.thread.team = choice.team
-  // Bot messages after the handoff do not stop the wait (KPIS.md "Waiting").
+  // Bot messages after the handoff do not stop the wait (docs/kpis.md "Waiting").
   if (rng.chance(0.25)) s.bot(handoff.t + rng.int(1, 3), BOT_TEXTS.queue)
   serve(s, { team: choice.team, waitFrom: handoff.t, sentiment: 'neutral', first: true, impatient, reopenable: true, quiet })
 }

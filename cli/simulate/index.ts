@@ -1,6 +1,6 @@
 /**
  * `deskpulse simulate`: a seeded day of WhatsApp helpdesk traffic as replay lines, with the KPI
- * summary the engine must report for it (ARCHITECTURE.md "Replay and simulation").
+ * summary the engine must report for it (docs/architecture.md "Replay and simulation").
  */
 import type { Summary } from '../../schemas/summary.js'
 import type { Plan } from './model.js'

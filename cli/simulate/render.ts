@@ -1,5 +1,5 @@
 /**
- * A plan → replay lines (ARCHITECTURE.md "Replay and simulation"): `{"webhook": <body as Meta
+ * A plan → replay lines (docs/architecture.md "Replay and simulation"): `{"webhook": <body as Meta
  * sends it>}` for customer messages and statuses, `{"event": <helpdesk event>}` for the rest.
  * Lines are in time order, plus delivery noise that must change no KPI: webhook and event retries
  * (some hours later), duplicated statuses, and `read` before `delivered`.

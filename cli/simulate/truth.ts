@@ -1,7 +1,7 @@
 /**
  * The ground-truth Summary (schemas/summary.ts) of a plan at `until` = its last event, computed
  * from the plan alone with the default thresholds of schemas/config.ts and the rules of
- * docs/kpis.md. Percentiles are exact sample values, nearest rank (KPIS.md "Aggregation rules":
+ * docs/kpis.md. Percentiles are exact sample values, nearest rank (docs/kpis.md "Aggregation rules":
  * the ⌈q·n⌉-th smallest); the engine's sketches must agree within their accuracy.
  */
 import { defaultConfig, type Config } from '../../schemas/config.js'

@@ -7,9 +7,9 @@ import { defaultConfig, type Config } from '../../schemas/config.js'
 import { ruleThresholds } from '../../alerting/src/thresholds.js'
 
 export const dashboardThresholds = (config: Config) => ({
-  /** KPIS.md "Service level and SLO": first responses within this count toward the service level. */
+  /** docs/kpis.md "Service level and SLO": first responses within this count toward the service level. */
   frtTargetSeconds: config.thresholds.frt_target,
-  /** KPIS.md "The five-minute rule": a waiting chat breaches here (`escalate_after`)… */
+  /** docs/kpis.md "The five-minute rule": a waiting chat breaches here (`escalate_after`)… */
   breachSeconds: config.thresholds.escalate_after,
   /** …or here when its newest waiting message is negative (`escalate_after_negative`)… */
   breachNegativeSeconds: config.thresholds.escalate_after_negative,
@@ -18,9 +18,9 @@ export const dashboardThresholds = (config: Config) => ({
   /** The service-level objective (`slo.objective`, 90 % by default) and its window (`slo.window_days`). */
   sloObjective: config.slo.objective,
   sloWindowDays: config.slo.window_days,
-  /** KPIS.md "Agents": the target band of load (`thresholds.load_band`). */
+  /** docs/kpis.md "Agents": the target band of load (`thresholds.load_band`). */
   loadBand: { low: config.thresholds.load_band.low, high: config.thresholds.load_band.high },
-  /** KPIS.md "First-contact resolution": verdicts fall this long after the resolution. */
+  /** docs/kpis.md "First-contact resolution": verdicts fall this long after the resolution. */
   repeatWindowDays: config.thresholds.repeat_window / 86_400,
   /** A text is negative below this sentiment score (`thresholds.negative_below`). */
   negativeBelow: config.thresholds.negative_below,
@@ -35,7 +35,7 @@ export const dashboardThresholds = (config: Config) => ({
 export type DashboardThresholds = ReturnType<typeof dashboardThresholds>
 
 /**
- * The escalation limits in the descriptions' words, from the config (KPIS.md "The five-minute
+ * The escalation limits in the descriptions' words, from the config (docs/kpis.md "The five-minute
  * rule" is configurable: escalate_after, escalate_after_negative): "300 s; 180 s for a negative chat".
  */
 export const escalationLimits = (s: DashboardThresholds): string =>

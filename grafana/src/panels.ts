@@ -20,7 +20,7 @@ export type Steps = ReadonlyArray<readonly [color: string, from: number | null]>
 export const thresholds = (steps: Steps) =>
   new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps.map(([color, value]) => ({ color, value })))
 
-/** Thresholds the dashboards share, named after the KPI rule they draw (KPIS.md), for a deployment config. */
+/** Thresholds the dashboards share, named after the KPI rule they draw (docs/kpis.md), for a deployment config. */
 export const steps = (s: DashboardThresholds) => ({
   /** Counts where any is bad: a chat past the escalation limit, a missed chat. */
   anyIsBad: [['green', null], ['red', 1]],

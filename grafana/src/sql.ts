@@ -17,11 +17,11 @@ export const conversationsInRange = (columns = '*') =>
 export const kpiMinutesInRange = (columns = '*') =>
   `SELECT ${columns} FROM kpi_minute FINAL WHERE $__timeFilter(minute) AND ${lineFilter()} AND ${teamFilter()}`
 
-/** Service level of a set of first-response samples (KPIS.md: share within `frt_target`). */
+/** Service level of a set of first-response samples (docs/kpis.md: share within `frt_target`). */
 export const serviceLevel = (frtTargetSeconds: number, column = 'frt_seconds') => `countIf(${column} <= ${frtTargetSeconds}) / nullIf(count(${column}), 0)`
 
-/** CSAT % as a share: (4s + 5s) / responses (KPIS.md "Outcomes"). */
+/** CSAT % as a share: (4s + 5s) / responses (docs/kpis.md "Outcomes"). */
 export const csatShare = (column = 'csat') => `countIf(${column} >= 4) / nullIf(count(${column}), 0)`
 
-/** The empty category is "uncategorised" (KPIS.md "Volume and mix"). */
+/** The empty category is "uncategorised" (docs/kpis.md "Volume and mix"). */
 export const categoryName = (column = 'category') => `if(${column} = '', 'uncategorised', ${column})`

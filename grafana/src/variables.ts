@@ -43,7 +43,7 @@ export const clickhouseVariables = () => [
 ]
 
 /**
- * The time zone the peak-hours view is drawn in (KPIS.md "Volume and mix": the line's time zone);
+ * The time zone the peak-hours view is drawn in (docs/kpis.md "Volume and mix": the line's time zone);
  * its default is the config's `monitoring.dashboard_timezone`.
  */
 export const timezoneVariable = (timezone: string) =>

@@ -20,7 +20,7 @@ export interface ProcessorHttpOptions {
   registry: Registry
   readiness: () => Promise<string | null>
   status?: () => Record<string, unknown>
-  /** The KPI summary of ARCHITECTURE.md for the live state. */
+  /** The KPI summary of docs/architecture.md for the live state. */
   summary: () => unknown
   /** The wallboard (`/`, `/live`), its token (DESKPULSE_WALLBOARD_TOKEN) and allowed origins. */
   wallboard?: { feed: LiveFeed; token: string | undefined; origins?: readonly string[] }
@@ -40,7 +40,7 @@ const newApp = (log: Logger) =>
   Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: true })
 
 /**
- * The processor's HTTP faces (ARCHITECTURE.md "Exposure"). `/v1/summary` has per-agent FRT and
+ * The processor's HTTP faces (docs/architecture.md "Exposure"). `/v1/summary` has per-agent FRT and
  * CSAT and `/metrics` every series: they listen apart, on loopback unless configured otherwise,
  * so opening the wallboard's port to a network never opens them.
  */

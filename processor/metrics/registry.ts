@@ -116,7 +116,7 @@ function liveText(sources: KpiSources, out: Exposition, seenLineTeams: Map<strin
     out.header(name, help, 'gauge')
     for (const [key, lt] of seenLineTeams) out.sample(name, lt.labels, value(rows.get(key)))
   }
-  out.header('helpdesk_conversations_open', 'Open conversations by backlog state (KPIS.md "Point-in-time state")', 'gauge')
+  out.header('helpdesk_conversations_open', 'Open conversations by backlog state (docs/kpis.md "Point-in-time state")', 'gauge')
   for (const [key, lt] of seenLineTeams) {
     const s = rows.get(key)
     for (const state of STATES) out.sample('helpdesk_conversations_open', `${lt.labels},state="${state}"`, s?.open[state] ?? 0)

@@ -1,5 +1,5 @@
 /**
- * Partition ownership (ARCHITECTURE.md "Scale-out"): several processor instances with one
+ * Partition ownership (docs/architecture.md "Scale-out"): several processor instances with one
  * `processing.consumer_name` share the stream's partitions, each partition owned by one instance
  * at a time, through leases in a JetStream KV bucket (no lock service of our own).
  *

@@ -1,5 +1,5 @@
 /**
- * Per-chat escalations (KPIS.md "The five-minute rule") as `HelpdeskChatEscalation` alerts in
+ * Per-chat escalations (docs/kpis.md "The five-minute rule") as `HelpdeskChatEscalation` alerts in
  * Alertmanager's v2 API, so grouping, silences, inhibition and routing stay Alertmanager's.
  * The pipeline never waits for it: effects only change the set held here; a background loop
  * posts what changed at once, re-posts what is still open, and retries with backoff while
@@ -12,7 +12,7 @@ import { conversationId } from '../core/state.js'
 import type { ProcessorMetrics } from '../metrics/registry.js'
 import { runbookUrl, type Config } from '../../schemas/config.js'
 
-/** The per-chat alert's name (ARCHITECTURE.md "Alerts"; docs/glossary.md "Escalation limit, warning and breach"). */
+/** The per-chat alert's name (docs/architecture.md "Alerts"; docs/glossary.md "Escalation limit, warning and breach"). */
 export const CHAT_ALERT = 'HelpdeskChatEscalation'
 
 /** Its runbook: the section of docs/alerting.md under the config's `monitoring.runbook_base`, as the rules link theirs. */

@@ -27,7 +27,7 @@ export interface LiveFeedOptions {
   historyMs: number
   maxBufferedBytes: number
   /**
-   * The agent load band (`thresholds.load_band`, KPIS.md "Agents") sent with the snapshot: the
+   * The agent load band (`thresholds.load_band`, docs/kpis.md "Agents") sent with the snapshot: the
    * page colours an agent's load bar from its bottom, as the dashboards and HelpdeskAgentsOverloaded do.
    */
   loadBand: Config['thresholds']['load_band']

@@ -1,5 +1,5 @@
 -- Every canonical event, as published to JetStream. Replacing on (…, event_id): a redelivered
--- event collapses to one row (KPIS.md "Aggregation rules": a duplicate changes nothing).
+-- event collapses to one row (docs/kpis.md "Aggregation rules": a duplicate changes nothing).
 CREATE TABLE IF NOT EXISTS events
 (
     event_id     String,

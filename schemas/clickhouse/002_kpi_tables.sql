@@ -1,8 +1,8 @@
--- The processor's facts (ARCHITECTURE.md "Storage"). Every table replaces by `version` (the
+-- The processor's facts (docs/architecture.md "ClickHouse"). Every table replaces by `version` (the
 -- stream sequence the row was computed at, rank in the low bits), so a batch written again after
 -- a crash or a replay collapses to one row: reads use FINAL or argMax.
 
--- One row per conversation with every timing and outcome (KPIS.md), the newest version wins.
+-- One row per conversation with every timing and outcome (docs/kpis.md), the newest version wins.
 CREATE TABLE IF NOT EXISTS conversations
 (
     conversation_id        String,

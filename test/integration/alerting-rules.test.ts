@@ -1,5 +1,5 @@
 /**
- * The alerting of ARCHITECTURE.md "Alerts" (alerting/, docs/alerting.md): the rules pass
+ * The alerting of docs/architecture.md "Alerts" (alerting/, docs/alerting.md): the rules pass
  * `promtool check rules` and their unit tests (`promtool test rules alerting/tests/*.test.yml`),
  * the Alertmanager configuration passes `amtool check-config`, routes by severity and team and
  * inhibits as docs/alerting.md says (checked on a real Alertmanager), and every alert has its
@@ -19,7 +19,7 @@ import { eventually, startAlertmanagerFixture, tempDir } from '../helpers/harnes
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const at = (...p: string[]) => path.join(root, ...p)
 
-// ARCHITECTURE.md "Alerts": the names dashboards, runbooks and on-call rely on.
+// docs/architecture.md "Alerts": the names dashboards, runbooks and on-call rely on.
 const ARCHITECTURE_ALERTS = [
   'HelpdeskChatUnansweredFiveMinutes',
   'HelpdeskFirstResponseSLOBurn',
@@ -29,7 +29,7 @@ const ARCHITECTURE_ALERTS = [
   'DeskpulseProcessorLagging',
   'DeskpulseDown',
 ]
-/** Beyond ARCHITECTURE.md's list: the store writers behind (issue 14: the live path no longer waits for the store). */
+/** Beyond docs/architecture.md's list: the store writers behind (issue 14: the live path no longer waits for the store). */
 const MORE_ALERTS = ['DeskpulseStoreBehind']
 const ALL_ALERTS = [...ARCHITECTURE_ALERTS, ...MORE_ALERTS]
 
@@ -122,10 +122,10 @@ t.test('Prometheus loads the rules from where docker-compose mounts them', async
   t.match(r.output, new RegExp(`SUCCESS: ${rules.length} rules found`))
 })
 
-t.test('every alert of ARCHITECTURE.md is defined with severity, summary, description and runbook', async (t) => {
+t.test('every alert of docs/architecture.md is defined with severity, summary, description and runbook', async (t) => {
   const docs = await readFile(at('docs/alerting.md'), 'utf8')
   const anchors = new Set([...docs.matchAll(/^#{1,6} +(.+)$/gm)].map((m) => anchor(m[1]!)))
-  t.same([...new Set(alerts.map((a) => a.alert))].sort(), [...ALL_ALERTS].sort(), 'the alerts are the ones of ARCHITECTURE.md and the store alert')
+  t.same([...new Set(alerts.map((a) => a.alert))].sort(), [...ALL_ALERTS].sort(), 'the alerts are the ones of docs/architecture.md and the store alert')
   for (const name of ALL_ALERTS) {
     const defs = alerts.filter((a) => a.alert === name)
     t.ok(defs.length > 0, `${name} is defined`)

@@ -1,5 +1,5 @@
 /**
- * Exposure (ARCHITECTURE.md "Exposure", issue 14): the public ports serve the webhook, the events,
+ * Exposure (docs/architecture.md "Exposure", issue 14): the public ports serve the webhook, the events,
  * health and the wallboard only; /metrics, /v1/summary and /openapi.json answer on the private
  * listeners, bound to 127.0.0.1 unless configured; /v1/summary needs DESKPULSE_ADMIN_TOKEN when
  * set; the wallboard's /live refuses other sites' pages (Origin) at the handshake.

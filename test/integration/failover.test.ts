@@ -1,5 +1,5 @@
 /**
- * Scale-out (ARCHITECTURE.md "Scale-out", processor/shell/leases.ts): two processor processes
+ * Scale-out (docs/architecture.md "Scale-out", processor/shell/leases.ts): two processor processes
  * with one consumer name share 4 partitions; one is killed with SIGKILL mid-stream and the other
  * takes its partitions over from their checkpoints. A third process with its own consumer name
  * reads the same stream alone as the reference. Nothing is lost and nothing counted twice: the

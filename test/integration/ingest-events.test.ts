@@ -37,7 +37,7 @@ t.test('/v1/events', async (t) => {
     t.equal(await streamCount(nats.nc), 0)
   })
 
-  await t.test('every event type of ARCHITECTURE.md is accepted and mapped', async (t) => {
+  await t.test('every event type of docs/architecture.md is accepted and mapped', async (t) => {
     const res = await post(EXAMPLES)
     t.equal(res.status, 200)
     t.same(await res.json(), { accepted: 8, duplicates: 0 })

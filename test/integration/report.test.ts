@@ -1,7 +1,7 @@
 /**
  * `deskpulse report` (store/report.ts) against `deskpulse replay`: a seeded simulated day replayed
  * into embedded ClickHouse the way `replay --store` does, then the summary recomputed with SQL
- * alone must agree with the replay's, key by key (ARCHITECTURE.md: three views of one truth).
+ * alone must agree with the replay's, key by key (docs/architecture.md: three views of one truth).
  */
 import t, { type Test } from 'tap'
 import { writeFile } from 'node:fs/promises'

@@ -21,7 +21,7 @@ t.test('a signed webhook travels ingest → JetStream → processor → ClickHou
   const res = await postSigned(ingestUrl, JSON.stringify(textWebhook({ id: wamid, from: '393331234567', line: '106540352242922', ts: 1764000000 })))
   t.equal(res.status, 200, 'ingest answers 200 to a signed webhook')
 
-  // The event is in the stream, keyed for dedup, with the customer hashed as KPIS.md says.
+  // The event is in the stream, keyed for dedup, with the customer hashed as docs/kpis.md says.
   const jsm = await jetstreamManager(nats.nc)
   t.equal((await jsm.streams.info(STREAM)).state.messages, 1, 'one event in the DESKPULSE stream')
   const stored = await jsm.streams.getMessage(STREAM, { seq: 1 })
@@ -66,7 +66,7 @@ t.test('a signed webhook travels ingest → JetStream → processor → ClickHou
 
   // The live KPI state saw the same event. Its time (2025-11-24) is a year before the wall
   // clock that drives timers once caught up, so by now the chat missed its 24-hour window and
-  // was auto-closed for inactivity (KPIS.md "Entities", "Missed").
+  // was auto-closed for inactivity (docs/kpis.md "Entities", "Missed").
   const summary = await eventually(async () => {
     const s = (await (await fetch(`${processor.privateUrl}/v1/summary`)).json()) as { conversations: { opened: number }; messages: { in: number }; backlog: { unassigned: number } }
     return s.conversations.opened === 1 ? s : undefined

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { loadEnv } from '../../schemas/env.js'
 
-t.test('defaults follow ARCHITECTURE.md', async (t) => {
+t.test('defaults follow docs/architecture.md', async (t) => {
   const env = loadEnv({})
   t.equal(env.port, 8080)
   t.equal(env.processorPort, 9464)

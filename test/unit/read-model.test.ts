@@ -1,5 +1,5 @@
 /**
- * The read model (STYLE.md; issue 15): the core owns every KPI rule, readers only select and
+ * The read model (docs/processor.md "Shape"; issue 15): the core owns every KPI rule, readers only select and
  * format. This test fails when a reader of the processor — the metrics, the wallboard (server
  * and page), the sinks, the shell, the HTTP face — holds a KPI threshold or formula of its own.
  */

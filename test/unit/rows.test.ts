@@ -7,7 +7,7 @@ const T = Date.parse('2026-11-23T10:00:00.000Z')
 
 t.test('kpi_minute: a replaced CSAT score counts one response, its newest score', async (t) => {
   const rollup = new MinuteRollup(config)
-  // Score 2 at 10:00, replaced by 5 at 10:03 (the last response counts: KPIS.md "Outcomes").
+  // Score 2 at 10:00, replaced by 5 at 10:03 (the last response counts: docs/kpis.md "Outcomes").
   rollup.add({ type: 'csat', line: 'L', team: 'support', agent: 'a1', score: 2, previous: null, positive: false, previousPositive: null, at: T })
   rollup.add({ type: 'csat', line: 'L', team: 'support', agent: 'a1', score: 5, previous: 2, positive: true, previousPositive: false, at: T + 3 * 60_000 })
   const rows = rollup.drain(1)

@@ -194,7 +194,7 @@ t.test('a hand-built plan gives the figures worked out by hand', async (t) => {
   t.same(s.messages, { in: 18, out: 16 })
   t.same(s.backlog, { bot: 0, unassigned: 1, awaiting_agent: 1, awaiting_customer: 0 })
   t.equal(s.oldest_waiting_seconds, 400)
-  // Nearest rank (KPIS.md "Aggregation rules"), the ⌈q·n⌉-th smallest.
+  // Nearest rank (docs/kpis.md "Aggregation rules"), the ⌈q·n⌉-th smallest.
   // FRT samples 20 30 30 40 50 210 250: p50 = ⌈3.5⌉ = 4th, p90 = ⌈6.3⌉ = 7th, p99 = ⌈6.93⌉ = 7th.
   t.same(s.first_response_seconds, { count: 7, mean: 90, p50: 40, p90: 250, p99: 250 })
   // NRT 30 (A), 120 (B after its reopen): p50 = ⌈1⌉ = 1st, p90 = ⌈1.8⌉ = 2nd.

@@ -5,7 +5,7 @@ import { timing as truthTiming } from '../../cli/simulate/truth.js'
 /** Within the sketch's 1 % relative accuracy. */
 const near = (t: { ok: (v: boolean, msg: string) => unknown }, got: number | null, want: number, msg: string) => t.ok(got !== null && Math.abs(got - want) <= want * 0.01 + 1e-9, `${msg}: ${String(got)} ≈ ${want}`)
 
-t.test('nearest rank: the ⌈q·n⌉-th smallest (KPIS.md "Aggregation rules")', async (t) => {
+t.test('nearest rank: the ⌈q·n⌉-th smallest (docs/kpis.md "Aggregation rules")', async (t) => {
   // 10 samples: p50 → ⌈5⌉ = 5th, p90 → ⌈9⌉ = 9th, p99 → ⌈9.9⌉ = 10th (the largest).
   t.equal(nearestRankIndex(0.5, 10), 4)
   t.equal(nearestRankIndex(0.9, 10), 8)

@@ -1,7 +1,7 @@
 /**
  * Agents (Prometheus now, ClickHouse over the range): who is online, how loaded each team is
  * against the 85–90 % band, and per agent the conversations, first response, resolution, CSAT,
- * online time, occupancy and load (KPIS.md "Agents"). Per-agent figures come from ClickHouse:
+ * online time, occupancy and load (docs/kpis.md "Agents"). Per-agent figures come from ClickHouse:
  * Prometheus has no per-agent series (docs/metrics.md).
  */
 import * as common from '@grafana/grafana-foundation-sdk/common'
@@ -99,7 +99,7 @@ export const agents: DashboardDefinition = {
         .withRow(row('Per agent'))
         .withPanel(tablePanel({
           title: 'Agents: conversations, response, resolution, CSAT',
-          description: 'Per agent, the conversations opened in the range that were last assigned to them (KPIS.md credits CSAT to the last assigned agent): resolved, first response p50/p90 and service level, next response p50, first resolution p50, CSAT, breaches.',
+          description: 'Per agent, the conversations opened in the range that were last assigned to them (docs/kpis.md credits CSAT to the last assigned agent): resolved, first response p50/p90 and service level, next response p50, first resolution p50, CSAT, breaches.',
           unit: 'short',
           steps: STEPS.neutral,
           h: 10,

@@ -18,7 +18,7 @@ const share24h = (part: string, whole: string) => `${increase24h(part)} / (${inc
 
 /**
  * Every business message sent in the range (`events` of kind message.out) with the furthest
- * status its `message.status` events reached, never downgraded (KPIS.md "Delivery health"):
+ * status its `message.status` events reached, never downgraded (docs/kpis.md "Delivery health"):
  * rank 1 sent, 2 delivered, 3 read, 4 played; `failed` apart (it counts before delivery only).
  */
 const messagesWithStatus = `
@@ -53,7 +53,7 @@ export const botsDelivery: DashboardDefinition = {
         .withRow(row('Bot'))
         .withPanel(statPanel({
           title: 'Bot containment (24 h)',
-          description: 'Of the bot-answered conversations first resolved in the last 24 hours, the share no human wrote in (KPIS.md "Outcomes").',
+          description: 'Of the bot-answered conversations first resolved in the last 24 hours, the share no human wrote in (docs/kpis.md "Outcomes").',
           unit: 'percentunit',
           steps: [['orange', null], ['green', 0.3]],
           decimals: 1,

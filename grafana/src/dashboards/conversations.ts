@@ -87,7 +87,7 @@ export const conversations: DashboardDefinition = {
         }))
         .withPanel(statPanel({
           title: 'Service level',
-          description: `Share of first responses within ${s.frtTargetSeconds} s (KPIS.md "Service level and SLO"), against the ${s.sloObjective * 100} % objective.`,
+          description: `Share of first responses within ${s.frtTargetSeconds} s (docs/kpis.md "Service level and SLO"), against the ${s.sloObjective * 100} % objective.`,
           unit: 'percentunit',
           steps: STEPS.serviceLevel,
           decimals: 1,
@@ -95,7 +95,7 @@ export const conversations: DashboardDefinition = {
         }))
         .withPanel(statPanel({
           title: 'First-contact resolution',
-          description: `FCR % of the conversations last resolved in the range whose verdict is final: resolved once, at most one agent, no new conversation within ${s.repeatWindowDays} days (KPIS.md "Outcomes"). Verdicts fall ${s.repeatWindowDays} days after the resolution, so the newest week is mostly pending.`,
+          description: `FCR % of the conversations last resolved in the range whose verdict is final: resolved once, at most one agent, no new conversation within ${s.repeatWindowDays} days (docs/kpis.md "Outcomes"). Verdicts fall ${s.repeatWindowDays} days after the resolution, so the newest week is mostly pending.`,
           unit: 'percentunit',
           steps: STEPS.goodShare,
           decimals: 1,
@@ -140,7 +140,7 @@ export const conversations: DashboardDefinition = {
         .withRow(row('Request types and teams'))
         .withPanel(timeSeriesPanel({
           title: 'Volume by request type',
-          description: 'Conversations opened per interval by request type (tag, bot menu choice or keywords; KPIS.md "Volume and mix").',
+          description: 'Conversations opened per interval by request type (tag, bot menu choice or keywords; docs/kpis.md "Volume and mix").',
           unit: 'short',
           steps: STEPS.neutral,
           stack: true,

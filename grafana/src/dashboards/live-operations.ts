@@ -47,7 +47,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(statPanel({
           title: 'Oldest waiting',
-          description: `Now minus the earliest waiting start over all waiting conversations (KPIS.md "Point-in-time state"); orange from the ${s.warningSeconds} s warning, red from the ${s.breachSeconds} s breach (escalate_after).`,
+          description: `Now minus the earliest waiting start over all waiting conversations (docs/kpis.md "Point-in-time state"); orange from the ${s.warningSeconds} s warning, red from the ${s.breachSeconds} s breach (escalate_after).`,
           unit: 's',
           steps: STEPS.waiting,
           queries: [prom(`max(helpdesk_oldest_waiting_seconds{${LT}})`, { instant: true })],
@@ -77,7 +77,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(statPanel({
           title: 'CSAT (24 h)',
-          description: 'CSAT % of the responses received in the last 24 hours: (4s + 5s) / responses (KPIS.md "Outcomes").',
+          description: 'CSAT % of the responses received in the last 24 hours: (4s + 5s) / responses (docs/kpis.md "Outcomes").',
           unit: 'percentunit',
           steps: STEPS.goodShare,
           decimals: 1,
@@ -113,7 +113,7 @@ export const liveOperations: DashboardDefinition = {
         }))
         .withPanel(gaugePanel({
           title: 'Agent load',
-          description: `Mean over online agents of min(active conversations / capacity, 1), per team (KPIS.md "Agents"). Target band ${loadBandText(s)} (thresholds.load_band): blue under it, green in it, red above (HelpdeskAgentsOverloaded after ${spoken(s.alerts.agentLoad.for)}).`,
+          description: `Mean over online agents of min(active conversations / capacity, 1), per team (docs/kpis.md "Agents"). Target band ${loadBandText(s)} (thresholds.load_band): blue under it, green in it, red above (HelpdeskAgentsOverloaded after ${spoken(s.alerts.agentLoad.for)}).`,
           unit: 'percentunit',
           steps: STEPS.loadBand,
           w: 4,
@@ -123,7 +123,7 @@ export const liveOperations: DashboardDefinition = {
         .withRow(row('Backlog'))
         .withPanel(timeSeriesPanel({
           title: 'Backlog by state',
-          description: 'Open conversations by state: with the bot, unassigned, awaiting an agent, awaiting the customer (KPIS.md "Point-in-time state").',
+          description: 'Open conversations by state: with the bot, unassigned, awaiting an agent, awaiting the customer (docs/kpis.md "Point-in-time state").',
           unit: 'short',
           steps: STEPS.neutral,
           stack: true,
