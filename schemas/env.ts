@@ -20,6 +20,8 @@ export const EnvSchema = Type.Object({
   DESKPULSE_ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   WHATSAPP_APP_SECRET: Type.Optional(Csv),
   WHATSAPP_VERIFY_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  /** Secret(s) of the Chatwoot webhook (X-Chatwoot-Signature), comma-separated for rotation. */
+  CHATWOOT_WEBHOOK_SECRET: Type.Optional(Csv),
   DESKPULSE_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   DESKPULSE_PII_KEY: Type.Optional(Type.String({ minLength: 16 })),
   DESKPULSE_STORE_TEXT: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
@@ -52,6 +54,8 @@ export interface Env {
   adminToken: string | undefined
   appSecrets: string[]
   verifyToken: string | undefined
+  /** CHATWOOT_WEBHOOK_SECRET, split on commas; empty when unset. */
+  chatwootSecrets: string[]
   apiToken: string | undefined
   piiKey: string | undefined
   storeText: boolean
@@ -96,6 +100,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     adminToken: e.DESKPULSE_ADMIN_TOKEN,
     appSecrets: (e.WHATSAPP_APP_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     verifyToken: e.WHATSAPP_VERIFY_TOKEN,
+    chatwootSecrets: (e.CHATWOOT_WEBHOOK_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     apiToken: e.DESKPULSE_API_TOKEN,
     piiKey: e.DESKPULSE_PII_KEY,
     storeText: e.DESKPULSE_STORE_TEXT === 'true',
