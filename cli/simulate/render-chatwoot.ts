@@ -95,7 +95,7 @@ export function renderChatwoot(plan: Plan): ChatwootRendering {
         case 'in': {
           if (step.csat !== undefined && step.reply) {
             csatTaps++
-            rate(t, step.csat, (step.context && st.surveys.get(step.context)) ?? st.lastSurvey)
+            rate(t, step.csat, (step.context ? st.surveys.get(step.context) : undefined) ?? st.lastSurvey)
             break
           }
           if (st.status === 'resolved') st.status = 'open' // Chatwoot reopens on an incoming message

@@ -28,28 +28,27 @@ export const ChatwootContact = Type.Object(
 
 const Named = Type.Object({ id: Type.Optional(IdValue), name: Type.Optional(Nullable(Type.String())) }, open)
 
-export const ChatwootConversation = Type.Object(
-  {
-    id: IdValue,
-    inbox_id: Type.Optional(IdValue),
-    channel: Type.Optional(Nullable(Type.String())),
-    status: Type.Optional(Nullable(Type.String())),
-    contact_inbox: Type.Optional(Nullable(Type.Object({ source_id: Type.Optional(Nullable(Type.String())) }, open))),
-    meta: Type.Optional(
-      Type.Object(
-        {
-          sender: Type.Optional(Nullable(ChatwootContact)),
-          assignee: Type.Optional(Nullable(Named)),
-          team: Type.Optional(Nullable(Named)),
-        },
-        open,
-      ),
+/** The conversation object (`Conversations::EventDataPresenter#push_data`); `id` is the display id. */
+const conversationProperties = {
+  id: IdValue,
+  channel: Type.Optional(Nullable(Type.String())),
+  status: Type.Optional(Nullable(Type.String())),
+  contact_inbox: Type.Optional(Nullable(Type.Object({ source_id: Type.Optional(Nullable(Type.String())) }, open))),
+  meta: Type.Optional(
+    Type.Object(
+      {
+        sender: Type.Optional(Nullable(ChatwootContact)),
+        assignee: Type.Optional(Nullable(Named)),
+        team: Type.Optional(Nullable(Named)),
+      },
+      open,
     ),
-    updated_at: Type.Optional(Time),
-    timestamp: Type.Optional(Time),
-  },
-  open,
-)
+  ),
+  updated_at: Type.Optional(Time),
+  timestamp: Type.Optional(Time),
+}
+
+export const ChatwootConversation = Type.Object({ ...conversationProperties, inbox_id: Type.Optional(IdValue) }, open)
 
 const Account = Type.Object({ id: IdValue }, open)
 
@@ -79,16 +78,17 @@ export type ChatwootMessageEvent = Static<typeof ChatwootMessageEvent>
 const Change = Type.Record(Type.String(), Type.Object({ previous_value: Type.Optional(Type.Unknown()), current_value: Type.Optional(Type.Unknown()) }, open))
 
 /** conversation_created / _updated / _status_changed: the conversation object with the event name. */
-export const ChatwootConversationEvent = Type.Composite([
-  Type.Omit(ChatwootConversation, ['inbox_id']),
-  Type.Object({
+export const ChatwootConversationEvent = Type.Object(
+  {
+    ...conversationProperties,
     event: Type.Union([Type.Literal('conversation_created'), Type.Literal('conversation_updated'), Type.Literal('conversation_status_changed')]),
     inbox_id: IdValue,
     changed_attributes: Type.Optional(Nullable(Type.Array(Change))),
     account: Type.Optional(Account),
     account_id: Type.Optional(IdValue),
-  }),
-], open)
+  },
+  open,
+)
 export type ChatwootConversationEvent = Static<typeof ChatwootConversationEvent>
 
 export const ChatwootEventName = Type.Object({ event: Type.String({ minLength: 1, maxLength: 64 }) }, open)
