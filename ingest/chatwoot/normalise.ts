@@ -35,6 +35,7 @@ type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 const ignore = (reason: IgnoredReason): ChatwootOutcome => ({ events: [], ignored: reason })
 /** Team names and labels become metric labels and categories: short and printable, or nothing. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const LABEL = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]{1,64}$/
 const label = (v: unknown): string | null => (typeof v === 'string' && LABEL.test(v) ? v : null)
 
