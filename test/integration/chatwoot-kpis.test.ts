@@ -49,7 +49,7 @@ t.test('a Chatwoot conversation, its messages also seen by Meta, gives the hand-
   t.equal(duplicates, 2, "both of Chatwoot's copies of the customer messages were duplicates")
 
   const processor = createProcessor(
-    { host: '127.0.0.1', port: await freePort(), config: parseConfig({ processing: { clock: 'event' } }), runner: { flushIntervalMs: 100 } },
+    { host: '127.0.0.1', port: await freePort(), config: parseConfig({}), runner: { flushIntervalMs: 100 } },
     { nc: nats.nc, clickhouse: ch.client, log },
   )
   await processor.start()
@@ -72,4 +72,6 @@ t.test('a Chatwoot conversation, its messages also seen by Meta, gives the hand-
   t.same(summary.csat, { responses: 1, percent: 100, mean: 5 })
   t.equal(summary.service_level, 1, 'FRT 45 s is within the 60 s target')
   t.same(summary.escalations, { warnings: 0, breaches: 0 })
+  // Resolved once, one agent wrote, and the 7-day repeat window (from 2025-11-24) has passed.
+  t.same(summary.fcr, { final: 1, fcr: 1, pending: 0 })
 })
