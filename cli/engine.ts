@@ -130,6 +130,12 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
           privatePort: parts.ingestPrivate === false ? false : env.ingestPrivatePort,
           appSecrets: env.appSecrets,
           verifyToken: env.verifyToken,
+          chatwoot: {
+            secrets: env.chatwootSecrets,
+            allowUnsigned: config.adapters.chatwoot.allow_unsigned,
+            toleranceSeconds: config.adapters.chatwoot.timestamp_tolerance_seconds,
+            inboxes: config.adapters.chatwoot.inboxes,
+          },
           apiToken: env.apiToken,
           piiKey: requireSecret(env.piiKey, 'DESKPULSE_PII_KEY'),
           storeText: env.storeText,

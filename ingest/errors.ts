@@ -10,10 +10,14 @@ export const ERRORS = {
   SIGNATURE_MISSING: { code: 'DESKPULSE_ERR_SIGNATURE_MISSING', status: 401, reason: 'signature_missing' },
   SIGNATURE: { code: 'DESKPULSE_ERR_SIGNATURE', status: 401, reason: 'signature_invalid' },
   NOT_CONFIGURED: { code: 'DESKPULSE_ERR_NOT_CONFIGURED', status: 401, reason: 'not_configured' },
+  /** A Chatwoot X-Chatwoot-Timestamp outside the replay window (or not Unix seconds). */
+  SIGNATURE_STALE: { code: 'DESKPULSE_ERR_SIGNATURE_STALE', status: 401, reason: 'signature_stale' },
   TOKEN: { code: 'DESKPULSE_ERR_TOKEN', status: 401, reason: 'token_invalid' },
   VERIFY: { code: 'DESKPULSE_ERR_VERIFY', status: 403, reason: 'verify_failed' },
   NOT_JSON: { code: 'DESKPULSE_ERR_NOT_JSON', status: 400, reason: 'not_json' },
   NOT_WHATSAPP: { code: 'DESKPULSE_ERR_NOT_WHATSAPP', status: 400, reason: 'not_whatsapp' },
+  /** JSON that is not a Chatwoot webhook event of the shape its `event` names. */
+  NOT_CHATWOOT: { code: 'DESKPULSE_ERR_NOT_CHATWOOT', status: 400, reason: 'not_chatwoot' },
   INVALID_EVENT: { code: 'DESKPULSE_ERR_INVALID_EVENT', status: 400, reason: 'invalid_event' },
   TOO_LARGE: { code: 'DESKPULSE_ERR_BODY_TOO_LARGE', status: 413, reason: 'too_large' },
   /** JSON nested deeper than ingest/limits.ts MAX_JSON_DEPTH: refused before parsing. */

@@ -21,9 +21,17 @@ export function createIngestMetrics() {
     registers: [registry],
   })
   for (const reason of ['future', 'invalid']) timestampsClamped.inc({ reason }, 0)
+  const chatwootIgnored = new Counter({
+    name: 'deskpulse_ingest_chatwoot_ignored_total',
+    help: 'Chatwoot webhooks answered 200 that derive no event: unknown_inbox (not in adapters.chatwoot.inboxes), event (not one deskpulse reads), private (notes), activity, no_change',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  })
+  for (const reason of ['unknown_inbox', 'event', 'private', 'activity', 'no_change']) chatwootIgnored.inc({ reason }, 0)
   return {
     registry,
     rejected,
+    chatwootIgnored,
     requests: new Counter({
       name: 'deskpulse_ingest_requests_total',
       help: 'HTTP requests answered by the ingest, by route and status code',

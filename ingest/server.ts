@@ -13,6 +13,7 @@ import { watchLink } from '../bus/connect.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { eventsRoutes } from './routes/events.js'
+import { chatwootRoutes } from './routes/chatwoot.js'
 import swagger from '@fastify/swagger'
 
 export interface IngestOptions {
@@ -28,6 +29,13 @@ export interface IngestOptions {
   privatePort?: number | false
   appSecrets: string[]
   verifyToken: string | undefined
+  /** CHATWOOT_WEBHOOK_SECRET (comma-separated for rotation) and config `adapters.chatwoot`. */
+  chatwoot?: {
+    secrets: string[]
+    allowUnsigned: boolean
+    toleranceSeconds: number
+    inboxes: Readonly<Record<string, string>>
+  }
   apiToken: string | undefined
   piiKey: string
   storeText: boolean
@@ -135,6 +143,20 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
     onTimestampClamped: (reason) => metrics.timestampsClamped.inc({ reason }),
     appSecrets: opts.appSecrets,
     verifyToken: opts.verifyToken,
+    storeText: opts.storeText,
+    keyCustomer,
+    publisher,
+    ...(opts.analyseText ? { analyseText: opts.analyseText } : {}),
+  })
+
+  app.register(chatwootRoutes, {
+    secrets: opts.chatwoot?.secrets ?? [],
+    allowUnsigned: opts.chatwoot?.allowUnsigned ?? false,
+    toleranceSeconds: opts.chatwoot?.toleranceSeconds ?? 300,
+    inboxes: opts.chatwoot?.inboxes ?? {},
+    maxFutureSkewSeconds,
+    onTimestampClamped: (reason) => metrics.timestampsClamped.inc({ reason }),
+    onIgnored: (reason) => metrics.chatwootIgnored.inc({ reason }),
     storeText: opts.storeText,
     keyCustomer,
     publisher,

@@ -1,6 +1,7 @@
 /**
  * `deskpulse replay`: a recorded stream through the same normalisation and core as live, in
- * event time. Lines: {"webhook": <POST body as sent by Meta>} or {"event": <a /v1/events event>}.
+ * event time. Lines: {"webhook": <POST body as sent by Meta>}, {"event": <a /v1/events event>} or
+ * {"chatwoot": <a Chatwoot webhook body>} (inboxes mapped by config `adapters.chatwoot.inboxes`).
  */
 import { createReadStream, statSync } from 'node:fs'
 import { createInterface } from 'node:readline'
@@ -9,6 +10,7 @@ import type { CanonicalEvent } from '../schemas/events.js'
 import { normaliseWebhook, type TextAnalyser } from '../ingest/whatsapp/normalise.js'
 import { validateApiEvents } from '../ingest/helpdesk/validate.js'
 import { normaliseApiEvent } from '../ingest/helpdesk/normalise.js'
+import { normaliseChatwoot } from '../ingest/chatwoot/normalise.js'
 import { createCustomerKeyer } from '../ingest/pii.js'
 import { createKpiPipeline, type KpiPipeline } from './core/pipeline.js'
 
@@ -31,7 +33,11 @@ export interface ReplayOptions {
 }
 
 /** Turns one replay line into canonical events, exactly as the ingest would. */
-export function lineToEvents(line: string, lineNo: number, opts: { keyCustomer: ReturnType<typeof createCustomerKeyer>; receivedAt: string; analyseText?: TextAnalyser }): CanonicalEvent[] {
+export function lineToEvents(
+  line: string,
+  lineNo: number,
+  opts: { keyCustomer: ReturnType<typeof createCustomerKeyer>; receivedAt: string; analyseText?: TextAnalyser; chatwootInboxes?: Readonly<Record<string, string>> },
+): CanonicalEvent[] {
   let parsed: unknown
   try {
     parsed = JSON.parse(line)
@@ -44,13 +50,24 @@ export function lineToEvents(line: string, lineNo: number, opts: { keyCustomer: 
       // A file's dates are taken as they are: the event-time guard is for live input only.
       return normaliseWebhook(rec.webhook, { keyCustomer: opts.keyCustomer, storeText: false, receivedAt: opts.receivedAt, maxFutureSkewSeconds: Infinity, ...(opts.analyseText ? { analyseText: opts.analyseText } : {}) })
     }
+    if (rec && typeof rec === 'object' && 'chatwoot' in rec) {
+      const outcome = normaliseChatwoot((rec as { chatwoot: unknown }).chatwoot, {
+        keyCustomer: opts.keyCustomer,
+        storeText: false,
+        inboxes: opts.chatwootInboxes ?? {},
+        receivedAt: opts.receivedAt,
+        maxFutureSkewSeconds: Infinity,
+        ...(opts.analyseText ? { analyseText: opts.analyseText } : {}),
+      })
+      return outcome.events
+    }
     if (rec && typeof rec === 'object' && 'event' in rec) {
       return validateApiEvents([rec.event]).map((e) => normaliseApiEvent(e, { keyCustomer: opts.keyCustomer, storeText: false, receivedAt: opts.receivedAt }))
     }
   } catch (err) {
     throw new ReplayError(`line ${lineNo}: ${(err as Error).message}`)
   }
-  throw new ReplayError(`line ${lineNo}: expected {"webhook": …} or {"event": …}`)
+  throw new ReplayError(`line ${lineNo}: expected {"webhook": …}, {"event": …} or {"chatwoot": …}`)
 }
 
 export async function replayFile(path: string, opts: ReplayOptions): Promise<{ pipeline: KpiPipeline; until: number; lines: number }> {
@@ -70,7 +87,7 @@ export async function replayFile(path: string, opts: ReplayOptions): Promise<{ p
   for await (const line of rl) {
     lineNo++
     if (line.trim() === '') continue
-    for (const e of lineToEvents(line, lineNo, { keyCustomer, receivedAt, ...(opts.analyseText ? { analyseText: opts.analyseText } : {}) })) {
+    for (const e of lineToEvents(line, lineNo, { keyCustomer, receivedAt, chatwootInboxes: opts.config.adapters.chatwoot.inboxes, ...(opts.analyseText ? { analyseText: opts.analyseText } : {}) })) {
       receivedAt = e.at
       if (opts.until !== undefined && Date.parse(e.at) > opts.until) continue
       pipeline.push(e)

@@ -180,6 +180,35 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {}, description: 'what the ingest accepts' },
     ),
+    /** Helpdesks and providers with webhooks of their own (docs/connect-chatwoot.md). */
+    adapters: Type.Object(
+      {
+        chatwoot: Type.Object(
+          {
+            /**
+             * Chatwoot inbox id → line (the phone_number_id of the WhatsApp number behind the
+             * inbox). Events of other inboxes (email, website, …) are answered 200 and ignored.
+             */
+            inboxes: Type.Record(Type.String({ pattern: '^[0-9]{1,12}$' }), Type.String({ pattern: '^[\\x21-\\x7e]{1,32}$' }), {
+              default: {},
+              description: 'Chatwoot inbox id → line (phone_number_id); events of unmapped inboxes are ignored',
+            }),
+            allow_unsigned: Type.Boolean({
+              default: false,
+              description: 'accept unsigned POST /webhooks/chatwoot (Chatwoot before 4.11.2 does not sign); signed requests are always checked',
+            }),
+            timestamp_tolerance_seconds: Type.Integer({
+              minimum: 1,
+              maximum: 3_600,
+              default: 300,
+              description: 'X-Chatwoot-Timestamp further than this from now is refused (401): a captured request cannot be replayed later',
+            }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** ClickHouse TTLs (store/retention.ts), applied by `deskpulse migrate` and at start-up. */
     retention: Type.Object(
       {

@@ -26,6 +26,9 @@ export const EnvSchema = Type.Object({
     Type.String({ description: "the Meta app's secret, which signs webhooks (X-Hub-Signature-256); several comma-separated during a rotation" }),
   ),
   WHATSAPP_VERIFY_TOKEN: Type.Optional(Type.String({ minLength: 1, description: "the token you type in the Meta app's webhook settings; GET /webhooks/whatsapp checks it" })),
+  CHATWOOT_WEBHOOK_SECRET: Type.Optional(
+    Type.String({ description: 'secret of the Chatwoot webhook (X-Chatwoot-Signature, HMAC-SHA256); several comma-separated during a rotation' }),
+  ),
   DESKPULSE_API_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token of POST /v1/events (the helpdesk\'s events)' })),
   DESKPULSE_PII_KEY: Type.Optional(
     Type.String({ minLength: 16, description: 'key of the customer and message-id hashes (HMAC-SHA256); changing it makes old data unlinkable' }),
@@ -77,6 +80,8 @@ export interface Env {
   adminToken: string | undefined
   appSecrets: string[]
   verifyToken: string | undefined
+  /** CHATWOOT_WEBHOOK_SECRET, split on commas; empty when unset. */
+  chatwootSecrets: string[]
   apiToken: string | undefined
   piiKey: string | undefined
   storeText: boolean
@@ -121,6 +126,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     adminToken: e.DESKPULSE_ADMIN_TOKEN,
     appSecrets: (e.WHATSAPP_APP_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     verifyToken: e.WHATSAPP_VERIFY_TOKEN,
+    chatwootSecrets: (e.CHATWOOT_WEBHOOK_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     apiToken: e.DESKPULSE_API_TOKEN,
     piiKey: e.DESKPULSE_PII_KEY,
     storeText: e.DESKPULSE_STORE_TEXT === 'true',

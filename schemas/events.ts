@@ -25,7 +25,7 @@ const Envelope = {
   id: Type.String({ description: 'dedup key, also the Nats-Msg-Id' }),
   at: IsoTime,
   received_at: IsoTime,
-  source: Type.Union([Type.Literal('whatsapp'), Type.Literal('api')]),
+  source: Type.Union([Type.Literal('whatsapp'), Type.Literal('api'), Type.Literal('chatwoot')]),
   line: Nullable(Type.String()),
   customer: Nullable(Type.String()),
   /** Fields of a helpdesk event that deskpulse does not interpret, kept as sent. */

@@ -9,6 +9,7 @@ import { DEFAULT_START } from './model.js'
 import { simulate } from './index.js'
 import { sendLines } from './send.js'
 import { liveSchedule } from './live.js'
+import { renderChatwoot, simChatwootInboxes } from './render-chatwoot.js'
 
 interface SimulateFlags {
   seed: number
@@ -21,6 +22,7 @@ interface SimulateFlags {
   live?: boolean
   liveFrom: string
   backfill: number
+  via: 'meta' | 'chatwoot'
 }
 
 function wholeNumber(flag: string, min: number, max = 2 ** 31 - 1) {
@@ -35,6 +37,11 @@ function positive(value: string): number {
   const n = Number(value)
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--rate must be a positive number.')
   return n
+}
+
+function via(value: string): 'meta' | 'chatwoot' {
+  if (value !== 'meta' && value !== 'chatwoot') throw new InvalidArgumentError('--via must be meta or chatwoot.')
+  return value
 }
 
 function hhmm(value: string): string {
@@ -58,6 +65,7 @@ export function registerSimulate(program: Command): void {
     .option('--truth <file>', 'write the ground-truth summary the engine must report (JSON)')
     .option('--target <url>', 'send each line to a running ingest at this base URL instead')
     .option('--rate <n>', 'requests per second with --target', positive, 200)
+    .option('--via <feed>', 'meta: Meta webhooks plus /v1/events; chatwoot: the same day as Chatwoot webhooks alone (POST /webhooks/chatwoot)', via, 'meta')
     .option('--live', 'with --target: play the day in real time from --live-from, its timestamps moved to now (a demo)')
     .option('--live-from <HH:MM>', 'the hour of the simulated day (Europe/Rome) that starts now with --live', hhmm, '18:00')
     .option('--backfill <minutes>', 'with --live: first send that many minutes before --live-from at once, stamped in the past', wholeNumber('--backfill', 0, 24 * 60), 0)
@@ -70,8 +78,16 @@ export function registerSimulate(program: Command): void {
       } catch (err) {
         fail((err as Error).message)
       }
-      const { lines, truth, stats } = sim
-      const what = `${lines.length} lines (${stats.webhooks} webhooks, ${stats.events} events, ${stats.duplicates} retried copies), ${truth.conversations.opened} conversations, until ${truth.until}`
+      const { truth, stats } = sim
+      let lines = sim.lines
+      let what = `${lines.length} lines (${stats.webhooks} webhooks, ${stats.events} events, ${stats.duplicates} retried copies), ${truth.conversations.opened} conversations, until ${truth.until}`
+      if (flags.via === 'chatwoot') {
+        if (flags.live) fail('--live plays Meta webhooks; use --via meta')
+        const cw = renderChatwoot(sim.plan)
+        lines = cw.lines
+        what = `${lines.length} Chatwoot webhooks (${cw.duplicates} retried copies, ${cw.csatTaps} CSAT taps as survey ratings), ${truth.conversations.opened} conversations`
+        process.stdout.write(`--via chatwoot: the ingest needs config adapters.chatwoot.inboxes = ${JSON.stringify(simChatwootInboxes(sim.plan))}\n`)
+      }
       if (flags.out) {
         writeFileSync(flags.out, `${lines.join('\n')}\n`)
         process.stdout.write(`wrote ${flags.out}: ${what}\n`)
@@ -81,10 +97,11 @@ export function registerSimulate(program: Command): void {
         process.stdout.write(`wrote ${flags.truth}: ground-truth summary (seed ${flags.seed})\n`)
       }
       if (!flags.target) return
-      const appSecret = process.env.WHATSAPP_APP_SECRET?.split(',')[0]?.trim()
-      const apiToken = process.env.DESKPULSE_API_TOKEN?.trim()
-      if (!appSecret) fail('--target needs WHATSAPP_APP_SECRET to sign the webhooks')
-      if (!apiToken) fail('--target needs DESKPULSE_API_TOKEN for /v1/events')
+      const appSecret = process.env.WHATSAPP_APP_SECRET?.split(',')[0]?.trim() ?? ''
+      const apiToken = process.env.DESKPULSE_API_TOKEN?.trim() ?? ''
+      const chatwootSecret = process.env.CHATWOOT_WEBHOOK_SECRET?.split(',')[0]?.trim()
+      if (flags.via === 'meta' && !appSecret) fail('--target needs WHATSAPP_APP_SECRET to sign the webhooks')
+      if (flags.via === 'meta' && !apiToken) fail('--target needs DESKPULSE_API_TOKEN for /v1/events')
       let toSend: readonly string[] = lines
       let due: number[] | undefined
       if (flags.live) {
@@ -93,7 +110,7 @@ export function registerSimulate(program: Command): void {
         due = schedule.map((l) => l.due)
         process.stdout.write(`live: ${toSend.length} lines from ${flags.liveFrom} of ${flags.start}, in real time (Ctrl-C to stop)\n`)
       }
-      const r = await sendLines(toSend, { target: flags.target, rate: flags.rate, appSecret, apiToken, progress: process.stderr.isTTY === true, ...(due ? { due } : {}) })
+      const r = await sendLines(toSend, { target: flags.target, rate: flags.rate, appSecret, apiToken, ...(chatwootSecret ? { chatwootSecret } : {}), progress: process.stderr.isTTY === true, ...(due ? { due } : {}) })
       process.stdout.write(
         `sent ${r.lines} lines to ${flags.target} in ${r.seconds.toFixed(1)} s (${r.webhooks} webhooks, ${r.events} events): ` +
           `${r.accepted} accepted, ${r.rejected} rejected, ${r.failed} failed after retries, ${r.retries} retries\n`,

@@ -5,6 +5,7 @@
  */
 import { SingleBar, Presets } from 'cli-progress'
 import { signBody } from '../../ingest/whatsapp/signature.js'
+import { signChatwoot } from '../../ingest/chatwoot/signature.js'
 
 export interface SendOptions {
   /** Base URL of the ingest, e.g. http://127.0.0.1:8080 */
@@ -12,6 +13,8 @@ export interface SendOptions {
   rate: number
   appSecret: string
   apiToken: string
+  /** Signs `{"chatwoot": …}` lines (CHATWOOT_WEBHOOK_SECRET); unset: sent unsigned, as an old Chatwoot would. */
+  chatwootSecret?: string
   /** Attempts per line before it is counted as failed. */
   attempts?: number
   /** When each line is due (ms, wall time; `--live`): replaces the pacing by `rate`. */
@@ -40,8 +43,14 @@ export function metaJson(body: unknown): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function requestOf(line: string, o: SendOptions): { url: string; init: RequestInit; kind: 'webhooks' | 'events' } {
-  const parsed = JSON.parse(line) as { webhook?: unknown; event?: unknown }
+  const parsed = JSON.parse(line) as { webhook?: unknown; event?: unknown; chatwoot?: unknown }
   const base = o.target.replace(/\/+$/, '')
+  if (parsed.chatwoot !== undefined) {
+    const raw = JSON.stringify(parsed.chatwoot)
+    // Signed when sent (each attempt): the timestamp must be within the ingest's window.
+    const signed = o.chatwootSecret ? signChatwoot(raw, o.chatwootSecret) : {}
+    return { url: `${base}/webhooks/chatwoot`, kind: 'webhooks', init: { method: 'POST', headers: { 'content-type': 'application/json', ...signed }, body: raw } }
+  }
   if (parsed.webhook !== undefined) {
     const raw = metaJson(parsed.webhook)
     return {
@@ -57,7 +66,7 @@ function requestOf(line: string, o: SendOptions): { url: string; init: RequestIn
       init: { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${o.apiToken}` }, body: JSON.stringify(parsed.event) },
     }
   }
-  throw new Error('a replay line must hold "webhook" or "event"')
+  throw new Error('a replay line must hold "webhook", "event" or "chatwoot"')
 }
 
 export async function sendLines(lines: readonly string[], o: SendOptions): Promise<SendResult> {
@@ -73,10 +82,10 @@ export async function sendLines(lines: readonly string[], o: SendOptions): Promi
     // Pace against the schedule, not the previous request, so slow answers do not lower the rate.
     const wait = o.due ? o.due[i]! - Date.now() : started + (i * 1000) / o.rate - performance.now()
     if (wait > 0) await sleep(wait)
-    const { url, init, kind } = requestOf(line, o)
-    result[kind]++
+    result[requestOf(line, o).kind]++
     let outcome: 'accepted' | 'rejected' | 'failed' = 'failed'
     for (let attempt = 1; attempt <= attempts; attempt++) {
+      const { url, init } = requestOf(line, o)
       let status: number
       try {
         const res = await fetch(url, init)
