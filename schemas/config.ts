@@ -40,6 +40,33 @@ export const LineConfig = Type.Object(
   { additionalProperties: false },
 )
 
+/** A Twilio WhatsApp address, `whatsapp:` and an E.164 number. */
+export const TWILIO_WHATSAPP_ADDRESS = '^whatsapp:\\+[1-9][0-9]{6,14}$'
+
+export const TwilioAdapterConfig = Type.Object(
+  {
+    /**
+     * The URL Twilio calls, as set in the Twilio console, without its query string. Twilio signs
+     * that URL; behind a proxy or TLS terminator the ingest sees another one (http, an inner host
+     * or path), so the signature is checked against this one. Unset: the request's own scheme,
+     * Host and path.
+     */
+    public_url: Type.Optional(Type.String({ pattern: '^https?://[^\\s?#]+$', description: 'the webhook URL as Twilio calls it, without query string' })),
+    /**
+     * Business number (`whatsapp:+14155238886`) → line id. A line is a metric label and part of
+     * every customer key: use the number's Meta phone_number_id to see the same line and the same
+     * customers as a direct Cloud API or 360dialog feed. A number not listed is refused.
+     */
+    numbers: Type.Record(
+      Type.String({ pattern: TWILIO_WHATSAPP_ADDRESS }),
+      Type.String({ pattern: '^[\\x21-\\x7e]{1,32}$', description: 'line id: 1–32 printable ASCII characters' }),
+      // Without it a key that is not a whatsapp:+ address would be accepted and never match.
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+)
+
 export const ConfigSchema = Type.Object(
   {
     thresholds: Type.Object(
@@ -152,6 +179,13 @@ export const ConfigSchema = Type.Object(
     ingest: Type.Object(
       {
         max_future_skew_seconds: Seconds(300, 'event times later than now + this: helpdesk events refused (422), webhook item times clamped to the receive time'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Other WhatsApp providers' webhooks (docs/connect-twilio.md, docs/connect-360dialog.md). */
+    adapters: Type.Object(
+      {
+        twilio: TwilioAdapterConfig,
       },
       { additionalProperties: false, default: {} },
     ),

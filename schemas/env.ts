@@ -21,6 +21,10 @@ export const EnvSchema = Type.Object({
   WHATSAPP_APP_SECRET: Type.Optional(Csv),
   WHATSAPP_VERIFY_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   DESKPULSE_API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** Twilio Auth Token(s) that sign `POST /webhooks/twilio` (comma-separated during a rotation). */
+  TWILIO_AUTH_TOKEN: Type.Optional(Csv),
+  /** Bearer token(s) 360dialog sends on `POST /webhooks/360dialog` (comma-separated during a rotation). */
+  DIALOG360_WEBHOOK_TOKEN: Type.Optional(Type.String({ pattern: '^\\s*[^,\\s]{16,}\\s*(,\\s*[^,\\s]{16,}\\s*)*$', description: 'at least 16 characters each' })),
   DESKPULSE_PII_KEY: Type.Optional(Type.String({ minLength: 16 })),
   DESKPULSE_STORE_TEXT: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
   DESKPULSE_PARTITIONS: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
@@ -53,6 +57,10 @@ export interface Env {
   appSecrets: string[]
   verifyToken: string | undefined
   apiToken: string | undefined
+  /** TWILIO_AUTH_TOKEN split: every token is tried, so a rotation loses nothing. */
+  twilioAuthTokens: string[]
+  /** DIALOG360_WEBHOOK_TOKEN split. */
+  dialog360Tokens: string[]
   piiKey: string | undefined
   storeText: boolean
   partitions: number
@@ -76,6 +84,8 @@ export class EnvError extends Error {
   readonly code = 'DESKPULSE_ERR_ENV'
 }
 
+const csv = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const known = Object.keys(EnvSchema.properties)
   const picked: Record<string, unknown> = {}
@@ -97,6 +107,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     appSecrets: (e.WHATSAPP_APP_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     verifyToken: e.WHATSAPP_VERIFY_TOKEN,
     apiToken: e.DESKPULSE_API_TOKEN,
+    twilioAuthTokens: csv(e.TWILIO_AUTH_TOKEN),
+    dialog360Tokens: csv(e.DIALOG360_WEBHOOK_TOKEN),
     piiKey: e.DESKPULSE_PII_KEY,
     storeText: e.DESKPULSE_STORE_TEXT === 'true',
     partitions: e.DESKPULSE_PARTITIONS ?? 8,
