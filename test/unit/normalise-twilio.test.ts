@@ -77,7 +77,7 @@ t.test('status callbacks: canonical statuses, error codes, the customer is the r
   }
   t.match(normalise(twilioFixture('status-undelivered.json'))[0], { status: 'failed', errors: [{ code: 63016 }], customer: cust(TWILIO_LINE, '14155550103') }, 'undelivered is a failure')
   t.match(normalise(twilioFixture('status-failed.json'))[0], { status: 'failed', errors: [{ code: 63003 }] })
-  t.match(normalise({ ...twilioFixture('status-failed.json'), ErrorMessage: 'Unreachable: +14155550103 (14155550103)' })[0].errors, [{ code: 63003, title: 'Unreachable: +# (#)' }], 'numbers in an error message are cut')
+  t.match(normalise({ ...twilioFixture('status-failed.json'), ErrorMessage: 'Unreachable: +14155550103 (14155550103)' })[0], { errors: [{ code: 63003, title: 'Unreachable: +# (#)' }] }, 'numbers in an error message are cut')
 })
 
 t.test('bad input: coded errors naming the parameter', async (t) => {
