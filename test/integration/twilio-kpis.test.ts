@@ -67,10 +67,14 @@ t.test('Twilio webhooks through the real ingest and NATS into the processor: KPI
     resolution_seconds: { mean: number | null }
     oldest_waiting_seconds: number | null
   }
+  let last: Summary | undefined
   const summary = await eventually(async () => {
-    const s = (await (await fetch(`${processor.privateUrl}/v1/summary`)).json()) as Summary
+    const s = (last = (await (await fetch(`${processor.privateUrl}/v1/summary`)).json()) as Summary)
     return s.csat.responses === 1 && s.delivery.failed === 2 && s.delivery.read === 1 && s.conversations.opened === 2 ? s : undefined
-  }, 20_000, 'the summary to take every event')
+  }, 30_000, 'the summary to take every event').catch((err: Error) => {
+    t.comment(JSON.stringify(last))
+    throw err
+  })
   t.match(summary, {
     conversations: { opened: 2, resolved: 1, open: 1, reopened: 0 },
     messages: { in: 3, out: 3 },
