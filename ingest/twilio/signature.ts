@@ -9,6 +9,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { ERRORS, ingestError } from '../errors.js'
 import type { TwilioForm } from './form.js'
 
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'https:': '443', 'http:': '80' }
+
 /** 20 bytes of SHA-1 in base64: 27 characters and one `=`. */
 const BASE64_SHA1 = /^[A-Za-z0-9+/]{27}=$/
 
@@ -42,7 +44,7 @@ export function signedUrlForms(url: string): string[] {
   } catch {
     return [url]
   }
-  const defaultPort = { 'https:': '443', 'http:': '80' }[parsed.protocol]
+  const defaultPort = DEFAULT_PORTS[parsed.protocol]
   // `port` is '' when absent or the default (the parser drops a default port).
   if (defaultPort === undefined || parsed.port !== '') return [url]
   const credentials = parsed.username || parsed.password ? `${parsed.username}${parsed.password ? `:${parsed.password}` : ''}@` : ''
