@@ -142,6 +142,8 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
           partitions: env.partitions,
           analyseText: createTextAnalyser(config),
           maxFutureSkewSeconds: config.ingest.max_future_skew_seconds,
+          twilio: { authTokens: env.twilioAuthTokens, publicUrl: config.adapters.twilio.public_url, numbers: config.adapters.twilio.numbers },
+          dialog360Tokens: env.dialog360Tokens,
         },
         { nc, log },
       )

@@ -30,6 +30,8 @@ export const ERRORS = {
   EVENT_TOO_LARGE: { code: 'DESKPULSE_ERR_EVENT_TOO_LARGE', status: 413, reason: 'event_too_large' },
   /** A helpdesk event dated further in the future than ingest.max_future_skew_seconds. */
   EVENT_TIME: { code: 'DESKPULSE_ERR_EVENT_TIME', status: 422, reason: 'event_time' },
+  /** A Twilio business number missing from config adapters.twilio.numbers: it has no line. */
+  UNKNOWN_NUMBER: { code: 'DESKPULSE_ERR_UNKNOWN_NUMBER', status: 422, reason: 'unknown_number' },
   UNAVAILABLE: { code: 'DESKPULSE_ERR_BUS_UNAVAILABLE', status: 503, reason: 'bus_unavailable' },
 } as const satisfies Record<string, IngestErrorDef>
 

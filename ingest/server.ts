@@ -14,6 +14,8 @@ import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { eventsRoutes } from './routes/events.js'
 import { chatwootRoutes } from './routes/chatwoot.js'
+import { twilioRoutes } from './routes/twilio.js'
+import { dialog360Routes } from './routes/dialog360.js'
 import swagger from '@fastify/swagger'
 
 export interface IngestOptions {
@@ -48,6 +50,13 @@ export interface IngestOptions {
   maxFutureSkewSeconds?: number
   /** Sentiment and keyword category of customer texts (schemas/config.ts categories). */
   analyseText?: TextAnalyser
+  /**
+   * `POST /webhooks/twilio`: TWILIO_AUTH_TOKEN and config adapters.twilio (docs/connect-twilio.md).
+   * Unset: the route answers 401 not configured.
+   */
+  twilio?: { authTokens: readonly string[]; publicUrl?: string | undefined; numbers: Readonly<Record<string, string>> }
+  /** `POST /webhooks/360dialog`: DIALOG360_WEBHOOK_TOKEN (docs/connect-360dialog.md). Empty: 401 not configured. */
+  dialog360Tokens?: readonly string[]
 }
 
 export interface IngestDeps {
@@ -157,6 +166,24 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
     maxFutureSkewSeconds,
     onTimestampClamped: (reason) => metrics.timestampsClamped.inc({ reason }),
     onIgnored: (reason) => metrics.chatwootIgnored.inc({ reason }),
+    storeText: opts.storeText,
+    keyCustomer,
+    publisher,
+    ...(opts.analyseText ? { analyseText: opts.analyseText } : {}),
+  })
+  app.register(twilioRoutes, {
+    authTokens: opts.twilio?.authTokens ?? [],
+    publicUrl: opts.twilio?.publicUrl,
+    numbers: opts.twilio?.numbers ?? {},
+    storeText: opts.storeText,
+    keyCustomer,
+    publisher,
+    ...(opts.analyseText ? { analyseText: opts.analyseText } : {}),
+  })
+  app.register(dialog360Routes, {
+    tokens: opts.dialog360Tokens ?? [],
+    maxFutureSkewSeconds,
+    onTimestampClamped: (reason) => metrics.timestampsClamped.inc({ reason }),
     storeText: opts.storeText,
     keyCustomer,
     publisher,

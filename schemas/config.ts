@@ -50,6 +50,33 @@ export const LineConfig = Type.Object(
   { additionalProperties: false, description: 'one WhatsApp business number, keyed by its phone_number_id' },
 )
 
+/** A Twilio WhatsApp address, `whatsapp:` and an E.164 number. */
+export const TWILIO_WHATSAPP_ADDRESS = '^whatsapp:\\+[1-9][0-9]{6,14}$'
+
+export const TwilioAdapterConfig = Type.Object(
+  {
+    /**
+     * The URL Twilio calls, as set in the Twilio console, without its query string. Twilio signs
+     * that URL; behind a proxy or TLS terminator the ingest sees another one (http, an inner host
+     * or path), so the signature is checked against this one. Unset: the request's own scheme,
+     * Host and path.
+     */
+    public_url: Type.Optional(Type.String({ pattern: '^https?://[^\\s?#]+$', description: 'the webhook URL as Twilio calls it, without query string' })),
+    /**
+     * Business number (`whatsapp:+14155238886`) → line id. A line is a metric label and part of
+     * every customer key: use the number's Meta phone_number_id to see the same line and the same
+     * customers as a direct Cloud API or 360dialog feed. A number not listed is refused.
+     */
+    numbers: Type.Record(
+      Type.String({ pattern: TWILIO_WHATSAPP_ADDRESS }),
+      Type.String({ pattern: '^[\\x21-\\x7e]{1,32}$', description: 'line id: 1–32 printable ASCII characters' }),
+      // Without it a key that is not a whatsapp:+ address would be accepted and never match.
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'POST /webhooks/twilio (docs/connect-twilio.md)' },
+)
+
 export const ConfigSchema = Type.Object(
   {
     thresholds: Type.Object(
@@ -180,7 +207,7 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {}, description: 'what the ingest accepts' },
     ),
-    /** Helpdesks and providers with webhooks of their own (docs/connect-chatwoot.md). */
+    /** Helpdesks and providers with webhooks of their own (docs/connect-chatwoot.md, docs/connect-twilio.md). */
     adapters: Type.Object(
       {
         chatwoot: Type.Object(
@@ -204,10 +231,11 @@ export const ConfigSchema = Type.Object(
               description: 'X-Chatwoot-Timestamp further than this from now is refused (401): a captured request cannot be replayed later',
             }),
           },
-          { additionalProperties: false, default: {} },
+          { additionalProperties: false, default: {}, description: 'POST /webhooks/chatwoot (docs/connect-chatwoot.md)' },
         ),
+        twilio: TwilioAdapterConfig,
       },
-      { additionalProperties: false, default: {} },
+      { additionalProperties: false, default: {}, description: 'helpdesks and WhatsApp providers with webhooks of their own: Chatwoot, Twilio' },
     ),
     /** ClickHouse TTLs (store/retention.ts), applied by `deskpulse migrate` and at start-up. */
     retention: Type.Object(

@@ -29,6 +29,15 @@ export const EnvSchema = Type.Object({
   CHATWOOT_WEBHOOK_SECRET: Type.Optional(
     Type.String({ description: 'secret of the Chatwoot webhook (X-Chatwoot-Signature, HMAC-SHA256); several comma-separated during a rotation' }),
   ),
+  TWILIO_AUTH_TOKEN: Type.Optional(
+    Type.String({ description: "the Twilio account's Auth Token, which signs its webhooks (X-Twilio-Signature, HMAC-SHA1); several comma-separated during a rotation" }),
+  ),
+  DIALOG360_WEBHOOK_TOKEN: Type.Optional(
+    Type.String({
+      pattern: '^\\s*[^,\\s]{16,}\\s*(,\\s*[^,\\s]{16,}\\s*)*$',
+      description: 'bearer token 360dialog sends as a custom webhook header (Authorization: Bearer …) on /webhooks/360dialog, at least 16 characters; several comma-separated during a rotation',
+    }),
+  ),
   DESKPULSE_API_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'bearer token of POST /v1/events (the helpdesk\'s events)' })),
   DESKPULSE_PII_KEY: Type.Optional(
     Type.String({ minLength: 16, description: 'key of the customer and message-id hashes (HMAC-SHA256); changing it makes old data unlinkable' }),
@@ -83,6 +92,10 @@ export interface Env {
   /** CHATWOOT_WEBHOOK_SECRET, split on commas; empty when unset. */
   chatwootSecrets: string[]
   apiToken: string | undefined
+  /** TWILIO_AUTH_TOKEN split: every token is tried, so a rotation loses nothing. */
+  twilioAuthTokens: string[]
+  /** DIALOG360_WEBHOOK_TOKEN split. */
+  dialog360Tokens: string[]
   piiKey: string | undefined
   storeText: boolean
   partitions: number
@@ -106,6 +119,8 @@ export class EnvError extends Error {
   readonly code = 'DESKPULSE_ERR_ENV'
 }
 
+const csv = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const known = Object.keys(EnvSchema.properties)
   const picked: Record<string, unknown> = {}
@@ -128,6 +143,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     verifyToken: e.WHATSAPP_VERIFY_TOKEN,
     chatwootSecrets: (e.CHATWOOT_WEBHOOK_SECRET ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     apiToken: e.DESKPULSE_API_TOKEN,
+    twilioAuthTokens: csv(e.TWILIO_AUTH_TOKEN),
+    dialog360Tokens: csv(e.DIALOG360_WEBHOOK_TOKEN),
     piiKey: e.DESKPULSE_PII_KEY,
     storeText: e.DESKPULSE_STORE_TEXT === 'true',
     partitions: e.DESKPULSE_PARTITIONS ?? 8,

@@ -25,7 +25,8 @@ const Envelope = {
   id: Type.String({ description: 'dedup key, also the Nats-Msg-Id' }),
   at: IsoTime,
   received_at: IsoTime,
-  source: Type.Union([Type.Literal('whatsapp'), Type.Literal('api'), Type.Literal('chatwoot')]),
+  /** Who delivered it: Meta's webhook, the helpdesk API, a helpdesk's webhook (Chatwoot), or another WhatsApp provider's webhook. */
+  source: Type.Union([Type.Literal('whatsapp'), Type.Literal('api'), Type.Literal('chatwoot'), Type.Literal('twilio'), Type.Literal('360dialog')]),
   line: Nullable(Type.String()),
   customer: Nullable(Type.String()),
   /** Fields of a helpdesk event that deskpulse does not interpret, kept as sent. */

@@ -23,6 +23,8 @@ export interface NormaliseOptions {
   maxFutureSkewSeconds?: number
   /** Told of each item timestamp replaced by receivedAt: in the future, or not a time at all. */
   onTimestampClamped?: (reason: 'future' | 'invalid') => void
+  /** Who delivered the Cloud API payload: Meta itself (default) or 360dialog, which forwards it. */
+  source?: 'whatsapp' | '360dialog'
 }
 
 export type TextAnalyser = (text: string) => { sentiment: number | null; keyword_category: string | null }
@@ -147,7 +149,7 @@ function envelope(id: string, at: string, line: string | null, rawCustomer: stri
     id,
     at,
     received_at: ctx.opts.receivedAt,
-    source: 'whatsapp' as const,
+    source: ctx.opts.source ?? 'whatsapp',
     line,
     customer: rawCustomer === null ? null : ctx.opts.keyCustomer(line, checkId(rawCustomer, field)),
   }

@@ -7,6 +7,8 @@ import { STREAM } from '../../bus/stream.js'
 import type { CanonicalEvent } from '../../schemas/events.js'
 import { freePort, type Teardown } from './harness.js'
 import { TEST_SECRET, TEST_VERIFY_TOKEN, TEST_API_TOKEN, TEST_PII_KEY } from './webhooks.js'
+import { TWILIO_TEST_TOKEN, TWILIO_NUMBERS } from './twilio.js'
+import { DIALOG360_TEST_TOKEN } from './dialog360.js'
 
 /** Everything the ingest logged, for checks that nothing sensitive is in it. */
 export function logCapture() {
@@ -31,6 +33,8 @@ export async function startIngest(t: Teardown, nc: NatsConnection, overrides: Pa
       piiKey: TEST_PII_KEY,
       storeText: false,
       partitions: 4,
+      twilio: { authTokens: [TWILIO_TEST_TOKEN], numbers: TWILIO_NUMBERS },
+      dialog360Tokens: [DIALOG360_TEST_TOKEN],
       ...overrides,
     },
     { nc, log },

@@ -1,8 +1,9 @@
 /**
  * Privacy audit of the ingest (issue 14): no phone number, in any form, at rest in NATS. Every
- * real fixture is POSTed signed and helpdesk events carrying the fixtures' numbers and wamids are
- * POSTed too; then every stream message (subject, headers, data) and every file of the NATS
- * store directory is searched for every number in digits and base64, and for every wamid.
+ * real fixture is POSTed signed, the Twilio and 360dialog fixtures through their own routes, and
+ * helpdesk events carrying the fixtures' numbers and wamids; then every stream message (subject,
+ * headers, data) and every file of the NATS store directory is searched for every number in
+ * digits and base64, and for every wamid and Twilio SID.
  */
 import t from 'tap'
 import { createHmac } from 'node:crypto'
@@ -16,6 +17,8 @@ import { postSigned, TEST_PII_KEY } from '../helpers/webhooks.js'
 import { loadFixtures } from '../helpers/fixtures.js'
 import { phoneDataOf, phoneForms, filesUnder, findAny } from '../helpers/phone-forms.js'
 import { STREAM } from '../../bus/stream.js'
+import { dialog360Fixture, dialog360FixtureNames, postDialog360 } from '../helpers/dialog360.js'
+import { postTwilio, twilioFixture, twilioFixtureNames } from '../helpers/twilio.js'
 
 const payloads = loadFixtures().flatMap(({ file, raw }) => {
   try {
@@ -24,9 +27,17 @@ const payloads = loadFixtures().flatMap(({ file, raw }) => {
     return []
   }
 })
-const { numbers, metaIds } = phoneDataOf(payloads.map((p) => p.json))
+// The other providers' fixtures: 360dialog's are Meta's payloads; Twilio's are forms whose
+// numbers are `whatsapp:+` addresses and whose SIDs are stored keyed like wamids.
+const dialog360 = dialog360FixtureNames().filter((f) => f.startsWith('cloud-')).map((file) => ({ file, raw: dialog360Fixture(file) }))
+const twilio = twilioFixtureNames().map((file) => ({ file, params: twilioFixture(file) }))
+const twilioNumbers = twilio.flatMap(({ params }) => [params.From, params.To, params.WaId].filter((a): a is string => !!a).map((a) => a.replace(/^whatsapp:\+/, '')))
+const twilioSids = twilio.flatMap(({ params }) => Object.entries(params).filter(([k]) => k.endsWith('Sid')).map(([, v]) => v))
+const meta = phoneDataOf([...payloads.map((p) => p.json), ...dialog360.map((p) => JSON.parse(p.raw) as unknown)])
+const numbers = [...new Set([...meta.numbers, ...twilioNumbers])].sort()
+const metaIds = meta.metaIds
 const forms = phoneForms(numbers)
-const needles = [...forms, ...metaIds.filter((id) => id.length >= 12)]
+const needles = [...forms, ...metaIds.filter((id) => id.length >= 12), ...new Set(twilioSids)]
 const mid = (id: string) => createHmac('sha256', TEST_PII_KEY).update(`\u0000message-id:${id}`).digest('hex')
 
 /** The wamid of the audit's status/message.sent match, and its number (fixture file names it). */
@@ -61,6 +72,9 @@ t.test('no phone number in any form in the NATS stream, its files, or any ClickH
     } }] }],
   }
   t.equal((await postSigned(url, JSON.stringify(status))).status, 200, 'the status webhook is accepted')
+  for (const { file, raw } of dialog360) t.equal((await postDialog360(url, raw)).status, 200, `360dialog ${file}: 200`)
+  for (const { file, params } of twilio) t.equal((await postTwilio(url, params)).status, 200, `Twilio ${file}: 200`)
+  t.ok(twilioNumbers.includes('14155550101') && twilioSids.includes('SM66666666666666666666666666666666'), 'the Twilio numbers and SIDs are searched for')
 
   // Helpdesk events: a number as the customer, a wamid as the event id and the message_id.
   const at = new Date(Date.now() - 60_000).toISOString()
@@ -128,5 +142,5 @@ t.test('no phone number in any form in the NATS stream, its files, or any ClickH
   t.ok(files.some((f) => f.file.endsWith('.blk')), `${files.length} store files, message blocks among them`)
   t.same(findAny(disk, phoneForms([CANARY])).length, phoneForms([CANARY]).length, 'the search finds the canary in the files')
   for (const f of files) t.same(findAny(f.text.replace(/canary [\x20-\x7e]*/g, ''), needles), [], `nothing in ${f.file.slice(nats.storeDir.length)}`)
-  t.comment(`audit: ${payloads.length} fixtures + ${api.length} helpdesk events, ${numbers.length} numbers, ${metaIds.length} wamids, ${needles.length} search strings, ${stored.length} messages, ${files.length} files (${disk.length} bytes)`)
+  t.comment(`audit: ${payloads.length} fixtures + ${dialog360.length} 360dialog + ${twilio.length} Twilio + ${api.length} helpdesk events, ${numbers.length} numbers, ${metaIds.length} wamids, ${needles.length} search strings, ${stored.length} messages, ${files.length} files (${disk.length} bytes)`)
 })

@@ -21,6 +21,14 @@ t.test('several app secrets are accepted for rotation', async (t) => {
   t.same(loadEnv({ WHATSAPP_APP_SECRET: 'old-secret, new-secret' }).appSecrets, ['old-secret', 'new-secret'])
 })
 
+t.test('Twilio and 360dialog secrets: several for rotation, none by default', async (t) => {
+  t.same(loadEnv({}).twilioAuthTokens, [])
+  t.same(loadEnv({}).dialog360Tokens, [])
+  t.same(loadEnv({ TWILIO_AUTH_TOKEN: 'new-token, old-token' }).twilioAuthTokens, ['new-token', 'old-token'])
+  t.same(loadEnv({ DIALOG360_WEBHOOK_TOKEN: '0123456789abcdef0123,fedcba9876543210fedc' }).dialog360Tokens, ['0123456789abcdef0123', 'fedcba9876543210fedc'])
+  t.throws(() => loadEnv({ DIALOG360_WEBHOOK_TOKEN: '0123456789abcdef0123,short' }), { code: 'DESKPULSE_ERR_ENV', message: /DIALOG360_WEBHOOK_TOKEN/ }, 'every token at least 16 characters')
+})
+
 t.test('a wrong value stops start-up naming the variable', async (t) => {
   t.throws(() => loadEnv({ PORT: 'eighty' }), { name: 'Error', message: /PORT/ })
   t.throws(() => loadEnv({ DESKPULSE_STORE_TEXT: 'yes' }), /DESKPULSE_STORE_TEXT/)
