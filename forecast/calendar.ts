@@ -59,7 +59,7 @@ export function closedDays(o: { from: number; until: number; dates?: readonly st
   const closed = new Set<number>((o.dates ?? []).map(dayNumber))
   if (o.country) {
     const [country, state] = o.country.split('-')
-    const hd = new Holidays(country as string, ...(state ? [state] : []))
+    const hd = state ? new Holidays(country as string, state) : new Holidays(country as string)
     const first = new Date(o.from).getUTCFullYear() - 1
     const last = new Date(o.until).getUTCFullYear() + 1
     for (let y = first; y <= last; y++) {
