@@ -91,6 +91,8 @@ export async function computeForecast(client: ClickHouseClient, config: Config, 
     const f = forecastSeries({ counts, axis: { start: from + firstDay * step, step, zone: lineZone(config, s.line) }, closed, horizon })
     series.push({ line: s.line, team: s.team, model: f.model, ...(f.note ? { note: f.note } : {}), history_arrivals: counts.reduce((a, b) => a + b, 0), backtest: f.backtest, points: f.points })
     o.onSeries?.(series.length, list.length)
+    // Between series the event loop runs: in the processor, live events wait for one series at most.
+    await new Promise((resolve) => setImmediate(resolve))
   }
   const settings = staffingSettings(config)
   const teams = [...new Set(series.map((s) => s.team))].sort().map((team) => teamStaffing(team, series.filter((s) => s.team === team), workload.find((w) => w.team === team) ?? null, config, settings, step))
