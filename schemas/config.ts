@@ -272,6 +272,18 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {}, description: 'arrival forecast, Erlang C staffing and the understaffing alert (docs/forecast.md)' },
     ),
+    /** Supervisor advice (docs/advice.md): workload imbalance, rebalance moves, automation ranking, timelines. */
+    advice: Type.Object(
+      {
+        spare_below: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.85, description: 'an online agent whose load (active ÷ capacity) is below this has room: teammates over capacity count as imbalanced, and rebalance moves go to such agents' }),
+        imbalanced_for_seconds: Type.Integer({ minimum: 1, default: 300, description: 'the for: of HelpdeskWorkloadImbalanced (the rules are built from the config)' }),
+        target_containment: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.6, description: 'bot containment aimed at per category: deskpulse advise automation counts the agent-hours saved if the bot contained this share of the category\'s conversations' }),
+        min_conversations: Type.Integer({ minimum: 1, default: 10, description: 'categories × lines with fewer conversations (fewer bot conversations for "bot is hurting here") are left out of the automation advice' }),
+        timeline_text: Type.Boolean({ default: false, description: 'show message text in conversation timelines; text exists only when DESKPULSE_STORE_TEXT=true kept it (docs/advice.md "Privacy")' }),
+        per_agent_views: Type.Boolean({ default: true, description: 'false hides agent ids in timelines and per-agent utilisation in reports, for jurisdictions restricting employee monitoring (docs/advice.md "Privacy")' }),
+      },
+      { additionalProperties: false, default: {}, description: 'supervisor advice: workload imbalance and rebalance, automation ranking, conversation timelines (docs/advice.md)' },
+    ),
     /** ClickHouse TTLs (store/retention.ts), applied by `deskpulse migrate` and at start-up. */
     retention: Type.Object(
       {
