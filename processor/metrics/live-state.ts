@@ -4,6 +4,7 @@
  */
 import type { Engine } from '../core/engine.js'
 import { project, type LineTeamBacklog } from '../core/projection.js'
+import { teamBalance, type TeamBalance } from '../core/rebalance.js'
 
 export type LineTeamState = LineTeamBacklog
 
@@ -22,6 +23,8 @@ export interface LiveState {
   at: number
   byLineTeam: readonly LineTeamState[]
   teams: TeamAgents[]
+  /** Workload balance per team (processor/core/rebalance.ts, docs/advice.md). */
+  balance: TeamBalance[]
 }
 
 /** The gauges' selection of the core's projection (processor/core/projection.ts). */
@@ -37,5 +40,7 @@ export function liveState(engines: readonly Engine[], now: number): LiveState {
     if (a.active > 0) t.occupied++
     t.loadSum += a.load
   }
-  return { at: now, byLineTeam: p.byLineTeam, teams: [...teams.values()] }
+  // Every engine has the same config; with none there are no agents to weigh.
+  const spareBelow = engines[0]?.view.config.advice.spare_below ?? 1
+  return { at: now, byLineTeam: p.byLineTeam, teams: [...teams.values()], balance: teamBalance(p, spareBelow) }
 }

@@ -140,6 +140,10 @@ function liveText(sources: KpiSources, out: Exposition, seenLineTeams: Map<strin
   // No online agent: no ratio (a gap, not a misleading 0).
   perTeam('helpdesk_agent_occupancy_ratio', 'Share of online agents with at least one active conversation', (t) => (t && t.online > 0 ? t.occupied / t.online : null))
   perTeam('helpdesk_agent_load_ratio', 'Mean over online agents of min(active conversations / capacity, 1)', (t) => (t && t.online > 0 ? t.loadSum / t.online : null))
+  // Workload balance (processor/core/rebalance.ts, docs/advice.md): the core decides, this selects.
+  const balance = new Map((live?.balance ?? []).map((b) => [b.team, b]))
+  perTeam('helpdesk_team_load_spread', "Highest minus lowest utilisation (active conversations ÷ capacity, uncapped) among the team's online agents; 0 below two", (t) => balance.get(t?.team ?? '')?.spread ?? 0)
+  perTeam('helpdesk_agents_over_capacity', 'Online agents over capacity while another online agent of the team is loaded below advice.spare_below', (t) => balance.get(t?.team ?? '')?.overCapacity ?? 0)
 }
 
 const STATES = ['bot', 'unassigned', 'awaiting_agent', 'awaiting_customer'] as const

@@ -153,3 +153,20 @@ t.test('promtool check metrics accepts the output', async (t) => {
   t.equal(res.error, undefined, 'promtool runs')
   t.equal(res.status, 0, `promtool check metrics: ${res.stdout}${res.stderr}`)
 })
+
+t.test('workload balance gauges: load spread and agents over capacity while a teammate has room', async (t) => {
+  // a1 (capacity 2) holds three waiting chats, a2 (capacity 4) one: utilisation 1.5 and 0.25.
+  const events = [ev.agent(0, 'a1', 'online', 2), ev.agent(0, 'a2', 'online', 4)]
+  for (const [i, c] of ['c1', 'c2', 'c3'].entries()) events.push(ev.in(10 + i, { c }), ev.assigned(20 + i, 'a1', { c, team: 'support' }))
+  events.push(ev.in(30, { c: 'c4' }), ev.assigned(31, 'a2', { c: 'c4', team: 'support' }))
+  const { text } = await scrape(events, 60)
+  t.equal(value(text, 'helpdesk_team_load_spread{team="support"}'), 1.25)
+  t.equal(value(text, 'helpdesk_agents_over_capacity{team="support"}'), 1)
+  // a2 at 3 of 4 (0.75 < 0.85) still has room; at 4 of 4 nobody has: no imbalance a move can fix.
+  const full = [...events]
+  for (const c of ['c5', 'c6', 'c7']) full.push(ev.in(40, { c }), ev.assigned(41, 'a2', { c, team: 'support' }))
+  const { text: fullText } = await scrape(full, 60)
+  t.equal(value(fullText, 'helpdesk_agents_over_capacity{team="support"}'), 0)
+  // 1.5 − 1.0
+  t.equal(value(fullText, 'helpdesk_team_load_spread{team="support"}'), 0.5)
+})
