@@ -6,6 +6,10 @@ import type { Logger } from 'pino'
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics/registry.js'
 import { KpiSeries, type KpiSeriesState } from './metrics/kpi-series.js'
 import { liveState, type LiveState } from './metrics/live-state.js'
+import { project } from './core/projection.js'
+import { buildTimeline, parseConversationId } from './core/timeline.js'
+import { readConversationEvents } from '../bus/conversation-events.js'
+import type { AdviceSources } from './http/advice-routes.js'
 import { chatRunbookUrl, createAlertmanagerSink, type AlertmanagerSink, type AlertmanagerSinkOptions } from './sinks/alertmanager.js'
 import { createLiveFeed, type LiveFeed, type LiveFeedOptions } from './wallboard/feed.js'
 import { wallboardState } from './wallboard/state.js'
@@ -346,6 +350,27 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     : undefined
   if (forecast) registerForecastGauges(metrics.registry, () => forecast.latest)
 
+  /** GET /v1/advice/rebalance and the live timeline (docs/advice.md): the core decides, the routes format. */
+  function adviceSources(): AdviceSources {
+    const now = () => {
+      const engines = enginesInOrder()
+      return engines.length ? { engines, at: nowOf(engines) } : { engines: [standby], at: Date.now() }
+    }
+    return {
+      spareBelow: opts.config.advice.spare_below,
+      projection: () => {
+        const { engines, at } = now()
+        return project(engines, at)
+      },
+      async timeline(id, until) {
+        const { line, customer, openedAt } = parseConversationId(id)
+        const read = await readConversationEvents(deps.nc, { line, customer, from: openedAt, partitions, earlyMs: (opts.config.ingest.max_future_skew_seconds + 60) * 1000, maxScan: 1_000_000 })
+        const tl = buildTimeline(opts.config, id, read.events, until ?? now().at, { text: opts.config.advice.timeline_text, agents: opts.config.advice.per_agent_views })
+        return { ...tl, source: { from: 'stream', scanned: read.scanned, complete: read.complete } }
+      },
+    }
+  }
+
   const connection = trackConnection(deps.nc)
   const http = createProcessorHttp(
     {
@@ -360,6 +385,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
         return engines.length === 0 ? summariseMany([standby], Date.now()) : summariseMany(engines, nowOf(engines))
       },
       ...(forecast ? { forecast: () => ({ latest: forecast.latest, lastError: forecast.lastError }) } : {}),
+      advice: adviceSources(),
       wallboard: { feed, token: opts.wallboardToken, ...(opts.wallboardOrigins ? { origins: opts.wallboardOrigins } : {}) },
       // A standby (no partition owned) is ready: it takes partitions over when an owner dies.
       // A store problem is reported, not fatal: the live path (alerts, metrics, wallboard) works.

@@ -3,6 +3,8 @@ export const ERRORS = {
   ADMIN_TOKEN: { status: 401, code: 'DESKPULSE_ERR_ADMIN_TOKEN', reason: 'admin_token', message: 'a valid Authorization: Bearer <DESKPULSE_ADMIN_TOKEN> is required' },
   FORECAST_PENDING: { status: 503, code: 'DESKPULSE_ERR_FORECAST_PENDING', reason: 'forecast_pending', message: 'no forecast computed yet' },
   FORECAST_DISABLED: { status: 404, code: 'DESKPULSE_ERR_FORECAST_DISABLED', reason: 'forecast_disabled', message: 'forecast.enabled is false in the configuration' },
+  BAD_QUERY: { status: 400, code: 'DESKPULSE_ERR_BAD_QUERY', reason: 'bad_query', message: 'a query parameter is not valid' },
+  CONVERSATION_NOT_FOUND: { status: 404, code: 'DESKPULSE_ERR_CONVERSATION_NOT_FOUND', reason: 'conversation_not_found', message: 'no conversation with this id in the stream (older than its max_age? use deskpulse timeline, which reads ClickHouse)' },
 } as const
 
 export type ProcessorErrorName = keyof typeof ERRORS

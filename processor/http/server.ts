@@ -7,6 +7,7 @@ import { registerWallboard } from '../wallboard/routes.js'
 import type { LiveFeed } from '../wallboard/feed.js'
 import { ProcessorHttpError } from './errors.js'
 import { bearerMatches } from './bearer.js'
+import { registerAdvice, type AdviceSources } from './advice-routes.js'
 
 export interface ProcessorHttpOptions {
   /** The public listener (HOST, PROCESSOR_PORT): health and the wallboard. */
@@ -24,6 +25,8 @@ export interface ProcessorHttpOptions {
   summary: () => unknown
   /** The latest background forecast (docs/forecast.md), null before the first; undefined when disabled. */
   forecast?: () => { latest: unknown; lastError: string | null }
+  /** GET /v1/advice/rebalance and GET /v1/conversations/:id/timeline (docs/advice.md). */
+  advice?: AdviceSources
   /** The wallboard (`/`, `/live`), its token (DESKPULSE_WALLBOARD_TOKEN) and allowed origins. */
   wallboard?: { feed: LiveFeed; token: string | undefined; origins?: readonly string[] }
 }
@@ -68,6 +71,7 @@ export function createProcessorHttp(opts: ProcessorHttpOptions, log: Logger): Pr
     if (!latest) throw new ProcessorHttpError('FORECAST_PENDING', lastError ? `no forecast computed yet: ${lastError}` : undefined)
     return lastError ? { ...(latest as object), last_error: lastError } : latest
   })
+  if (opts.advice) registerAdvice(priv, opts.advice, opts.adminToken)
 
   return {
     public: pub,

@@ -6,6 +6,7 @@
 import type { Engine } from '../core/engine.js'
 import { TimingStat } from '../core/timing.js'
 import { project, type WaitingChat } from '../core/projection.js'
+import { rebalanceMoves, teamBalance } from '../core/rebalance.js'
 
 export type { WaitingChat }
 
@@ -16,11 +17,12 @@ export interface WallboardState {
   waitingTotal: number
   breached: number
   /** The longest-waiting chats first, at most `maxChats`. */
-  waiting: readonly WaitingChat[]
+  waiting: ReadonlyArray<WaitingChat & { /** The agent the rebalance advice would hand it to (docs/advice.md), or null. */ moveTo: string | null }>
   lastHour: { frt: { count: number; p50: number | null; p90: number | null }; serviceLevel: number | null; opened: number; resolved: number }
   /** FRT of the last 5 minutes: the charts' current point. */
   last5m: { frt: { count: number; p50: number | null; p90: number | null } }
-  agents: Array<{ agent: string; team: string; active: number; capacity: number; load: number }>
+  /** `overloaded`: over capacity while a teammate has room (processor/core/rebalance.ts). */
+  agents: Array<{ agent: string; team: string; active: number; capacity: number; load: number; overloaded: boolean }>
   today: { since: number; csat: { responses: number; percent: number | null }; containment: { resolved: number; contained: number; rate: number | null } }
 }
 
@@ -43,7 +45,11 @@ export function wallboardState(engines: readonly Engine[], now: number, maxChats
     for (const k of Object.keys(backlog) as Array<keyof typeof backlog>) backlog[k] += s.open[k]
     breached += s.overThreshold
   }
-  const waiting = p.waiting.slice(0, maxChats).map((c) => ({ ...c, sentiment: round(c.sentiment, 2) }))
+  // The rebalance advice marks the overloaded agents and the chats that could move.
+  const spareBelow = engines[0]?.view.config.advice.spare_below ?? 1
+  const overloaded = new Set(teamBalance(p, spareBelow).flatMap((t) => t.overloadedAgents))
+  const moveTo = new Map(rebalanceMoves(p, spareBelow).map((m) => [m.conversation, m.to]))
+  const waiting = p.waiting.slice(0, maxChats).map((c) => ({ ...c, sentiment: round(c.sentiment, 2), moveTo: moveTo.get(c.id) ?? null }))
 
   const frt = merged(views.map((v) => v.rolling.frt.window(now, HOUR)))
   const frt5 = merged(views.map((v) => v.rolling.frt.window(now, 5 * 60_000)))
@@ -73,7 +79,7 @@ export function wallboardState(engines: readonly Engine[], now: number, maxChats
     last5m: { frt: { count: frt5.count, p50: round(frt5.quantile(0.5)), p90: round(frt5.quantile(0.9)) } },
     agents: p.agents
       .filter((a) => a.online)
-      .map((a) => ({ agent: a.agent, team: a.team, active: a.active, capacity: a.capacity, load: round(a.load, 3)! }))
+      .map((a) => ({ agent: a.agent, team: a.team, active: a.active, capacity: a.capacity, load: round(a.load, 3)!, overloaded: overloaded.has(a.agent) }))
       .sort((a, b) => b.load - a.load || (a.agent < b.agent ? -1 : 1)),
     today: {
       since,

@@ -81,7 +81,14 @@ t.test('until cuts the timeline; an open chat shows its running wait and its pen
 t.test('the next conversation, duplicates and unknown ids', async (t) => {
   const events = day()
   const next = buildTimeline(config, `L1|c1#${T0 + 2 * 86_400_000}`, [...events, events[8]!], T0 + 3 * 86_400_000, { text: false, agents: true })
-  t.same(next.entries.map((e) => e.kind), ['message.in'], 'only the later conversation; a redelivered event counts once')
+  // Never answered: warned at 240 s, breached at 300 s; 24 h later the service window closes
+  // (missed) and the inactivity close (24 h) resolves it, ending both escalations.
+  t.same(
+    next.entries.map((e) => [e.offset_seconds, e.kind]),
+    [[0, 'message.in'], [240, 'kpi.escalation.fire'], [300, 'kpi.escalation.fire'], [86_400, 'kpi.service_window_missed'], [86_400, 'kpi.escalation.resolve'], [86_400, 'kpi.escalation.resolve'], [86_400, 'kpi.resolved']],
+    'only the later conversation; a redelivered event counts once',
+  )
+  t.equal(next.entries.at(-1)!.by, 'timeout')
   const none = buildTimeline(config, `L1|c9#${T0}`, events, T0 + 1000, { text: false, agents: true })
   t.same([none.found, none.entries, none.state], [false, [], null])
   t.throws(() => parseConversationId('L1-c1-123'), { code: 'DESKPULSE_ERR_CONVERSATION_ID' })

@@ -68,8 +68,8 @@ t.test('last hour FRT and service level; CSAT and containment today; agents by l
   t.same(s.today.containment, { resolved: 2, contained: 1, rate: 0.5 })
   // a1 has c1 (waiting again since 120 s) active, c2 awaits the customer: 1 of 2; a2 has none.
   t.same(s.agents, [
-    { agent: 'a1', team: 'support', active: 1, capacity: 2, load: 0.5 },
-    { agent: 'a2', team: 'support', active: 0, capacity: 4, load: 0 },
+    { agent: 'a1', team: 'support', active: 1, capacity: 2, load: 0.5, overloaded: false },
+    { agent: 'a2', team: 'support', active: 0, capacity: 4, load: 0, overloaded: false },
   ])
 })
 
@@ -124,4 +124,15 @@ t.test('reading the wallboard changes nothing: twice, or at another time first',
   // … and took nothing away: the same reading, and the same summary windows, as before.
   t.same(wallboardState([p.engine], now), first)
   t.match(p.summary(now).windows, { '1h': { first_response_seconds: { count: 1 } } })
+})
+
+t.test('rebalance marks: the overloaded agent and the chats that could move', async (t) => {
+  // a1 (capacity 1) holds c1 (waiting from 10 s) and c2 (from 20 s); a2 (capacity 3) none.
+  // a1 is over by 1: the longer-waiting c1 would go to a2; c2 stays.
+  const s = stateAt(
+    [ev.agent(0, 'a1', 'online', 1), ev.agent(0, 'a2', 'online', 3), ev.in(10, { c: 'c1' }), ev.assigned(11, 'a1', { c: 'c1', team: 'support' }), ev.in(20, { c: 'c2' }), ev.assigned(21, 'a1', { c: 'c2', team: 'support' })],
+    60,
+  )
+  t.same(s.waiting.map((w) => [w.code, w.agent, w.moveTo]), [['c1', 'a1', 'a2'], ['c2', 'a1', null]])
+  t.same(s.agents.map((a) => [a.agent, a.overloaded]), [['a1', true], ['a2', false]])
 })

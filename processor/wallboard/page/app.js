@@ -76,6 +76,12 @@
       if (chat.sentiment !== null) tr.children[5].className = chat.sentiment < 0 ? 'neg' : chat.sentiment > 0 ? 'pos' : ''
       tr.children[6].className = 'waited'
       tr.children[7].className = 'countdown'
+      // Rebalance advice (docs/advice.md): this chat could go to a teammate with room.
+      if (chat.moveTo) {
+        tr.children[3].textContent = `${chat.agent} → ${chat.moveTo}`
+        tr.children[3].className = 'move'
+        tr.children[3].title = `rebalance: hand to ${chat.moveTo}`
+      }
       tr._chat = chat
       rows.push(tr)
     }
@@ -124,6 +130,11 @@
       const n = document.createElement('span')
       n.textContent = `${a.active}/${a.capacity}`
       li.append(name, bar, n)
+      // Over capacity while a teammate has room (docs/advice.md "Imbalance").
+      if (a.overloaded) {
+        li.className = 'overloaded'
+        li.title = 'over capacity while a teammate has room'
+      }
       return li
     })
     $('agents').replaceChildren(...items)
