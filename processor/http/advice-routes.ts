@@ -20,6 +20,7 @@ export interface AdviceSources {
   timeline(id: string, until: number | undefined): Promise<Timeline & { source: Record<string, unknown> }>
 }
 
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const TEAM = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]{1,64}$/
 const iso = (ms: number) => new Date(ms).toISOString()
 const round = (x: number) => Math.round(x * 1000) / 1000
