@@ -11,6 +11,7 @@ import { registerNotify } from './notify-command.js'
 import { registerArtefacts } from './artefacts-command.js'
 import { registerStaffing } from './staffing-command.js'
 import { registerForecast } from './forecast-command.js'
+import { registerAdvice } from './advice-command.js'
 import { ReplayError } from '../processor/replay.js'
 import { createLogger } from './logger.js'
 import { runEngine, StartupError, type EngineParts } from './engine.js'
@@ -119,5 +120,6 @@ registerNotify(program)
 registerArtefacts(program, fail)
 registerStaffing(program)
 registerForecast(program)
+registerAdvice(program)
 
 await program.parseAsync().catch(fail)

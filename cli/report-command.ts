@@ -5,6 +5,7 @@ import { loadEnv } from '../schemas/env.js'
 import { openClickHouse } from '../store/clickhouse.js'
 import { migrate } from '../store/migrate.js'
 import { reportFromStore } from '../store/report.js'
+import { utilisationFromStore } from '../store/advice.js'
 import { formatSummary } from './replay-command.js'
 
 /** A wrong command line: printed as it is, exit code 1. */
@@ -52,6 +53,8 @@ export function registerReport(program: Command): void {
       try {
         await migrate(ch.client)
         const report = await reportFromStore(ch.client, config, { ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { until } : {}) })
+        // Agents' time against the load band (docs/advice.md "Utilisation"), in the JSON only.
+        if (opts.json) report.utilisation = await utilisationFromStore(ch.client, config, { ...(from !== undefined ? { from } : {}), until: Date.parse(report.until) })
         const text = opts.json
           ? JSON.stringify(report, null, 2)
           : [
