@@ -41,7 +41,7 @@ export async function readConversationEvents(nc: NatsConnection, o: ReadOptions)
   const info = await jsm.streams.info(STREAM)
   // The stream's first message is newer than the start: the beginning has aged out.
   let complete = info.state.messages === 0 || Date.parse(info.state.first_ts) <= start.getTime()
-  const consumer = await jetstream(nc).consumers.get(STREAM, { filter_subjects: [filter], deliver_policy: DeliverPolicy.StartTime, opt_start_time: start.toISOString() })
+  const consumer = await jetstream(nc).consumers.get(STREAM, { filter_subjects: filter, deliver_policy: DeliverPolicy.StartTime, opt_start_time: start.toISOString() })
   let left = (await consumer.info(true)).num_pending
   const events: CanonicalEvent[] = []
   let scanned = 0
