@@ -15,7 +15,7 @@ export interface ConversationEvents {
   events: CanonicalEvent[]
   /** Messages of the partition read. */
   scanned: number
-  /** false: the stream no longer holds the start (aged out by max_age), or the scan hit `maxScan`. */
+  /** false: the stream may no longer hold the start (messages aged out by max_age), or the scan hit `maxScan`. */
   complete: boolean
 }
 
@@ -39,8 +39,9 @@ export async function readConversationEvents(nc: NatsConnection, o: ReadOptions)
   const start = new Date(Math.max(0, o.from - o.earlyMs))
   const jsm = await jetstreamManager(nc)
   const info = await jsm.streams.info(STREAM)
-  // The stream's first message is newer than the start: the beginning has aged out.
-  let complete = info.state.messages === 0 || Date.parse(info.state.first_ts) <= start.getTime()
+  // Nothing aged out (the stream still starts at sequence 1), or its first message is older than
+  // the start. A backfill publishes old events now: their time is not the stream's.
+  let complete = info.state.messages === 0 || info.state.first_seq <= 1 || Date.parse(info.state.first_ts) <= start.getTime()
   const consumer = await jetstream(nc).consumers.get(STREAM, { filter_subjects: filter, deliver_policy: DeliverPolicy.StartTime, opt_start_time: start.toISOString() })
   let left = (await consumer.info(true)).num_pending
   const events: CanonicalEvent[] = []
