@@ -41,11 +41,11 @@ export interface AdviceWindow {
  * state started over, counts from 0 again). Online time is the same in every partition (each
  * hears every status): the minute's is the largest; load sums over partitions.
  */
-const MINUTES_SQL = `
+export const minutesSql = (bounds: { from: string; until: string; low: string; high: string; where?: string }) => `
 SELECT *, sum(on_s = 0) OVER (PARTITION BY agent ORDER BY minute ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session
 FROM (
   SELECT agent, team, minute, on_s, if(on_s > 0, least(load_s / on_s, 1), 0) AS u,
-    multiIf(on_s = 0, 'off', u < {low:Float64}, 'below', u > {high:Float64}, 'above', 'in') AS cls
+    multiIf(on_s = 0, 'off', u < ${bounds.low}, 'below', u > ${bounds.high}, 'above', 'in') AS cls
   FROM (
     SELECT agent, argMax(team, partition) AS team, minute, max(d_on) AS on_s, sum(d_load) AS load_s
     FROM (
@@ -55,15 +55,18 @@ FROM (
         if(d_on_raw < 0, online_seconds_total, d_on_raw) AS d_on,
         if(d_load_raw < 0, load_seconds_total, d_load_raw) AS d_load
       FROM agent_minute FINAL
-      WHERE minute < {until:DateTime('UTC')}
+      WHERE minute < ${bounds.until}${bounds.where ? ` AND ${bounds.where}` : ''}
       WINDOW w AS (PARTITION BY agent, partition ORDER BY minute ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
     )
-    WHERE minute >= {from:DateTime('UTC')}
+    WHERE minute >= ${bounds.from}
     GROUP BY agent, minute
   )
 )`
 
-const SHARES = `sum(on_s) AS online_s, sum(u * on_s) AS load_s,
+const MINUTES_SQL = minutesSql({ from: "{from:DateTime('UTC')}", until: "{until:DateTime('UTC')}", low: '{low:Float64}', high: '{high:Float64}' })
+
+/** Online time, load time and the time in, above and below the band, over minutes of MINUTES_SQL. */
+export const SHARES = `sum(on_s) AS online_s, sum(u * on_s) AS load_s,
   sumIf(on_s, cls = 'in') AS in_s, sumIf(on_s, cls = 'above') AS above_s, sumIf(on_s, cls = 'below') AS below_s`
 
 export interface UtilisationFigures {
@@ -133,7 +136,7 @@ export async function utilisationFromStore(client: ClickHouseClient, config: Con
 const HANDLE = `dateDiff('millisecond', coalesce(first_assigned_at, first_human_at), first_resolved_at) / 1000`
 
 /** Per category × line, the conversations opened in the window. */
-export const AUTOMATION_SQL = `
+export const automationSql = (window: string) => `
 SELECT if(category = '', 'uncategorised', category) AS category, line,
   count() AS n,
   countIf(bot_answered = 1) AS bot,
@@ -151,9 +154,10 @@ SELECT if(category = '', 'uncategorised', category) AS category, line,
   countIf(conversation_id IN (SELECT conversation_id FROM fcr_verdicts FINAL)) AS fcr_final,
   countIf(conversation_id IN (SELECT conversation_id FROM fcr_verdicts FINAL WHERE fcr = 1)) AS fcr_yes
 FROM conversations FINAL
-WHERE opened_at >= {from:DateTime64(3, 'UTC')} AND opened_at <= {until:DateTime64(3, 'UTC')}
+WHERE ${window}
 GROUP BY category, line
 ORDER BY category, line`
+const AUTOMATION_SQL = automationSql("opened_at >= {from:DateTime64(3, 'UTC')} AND opened_at <= {until:DateTime64(3, 'UTC')}")
 
 export interface AutomationRow {
   category: string

@@ -45,7 +45,7 @@ t.test('advise automation, timeline and report utilisation from a stored day', a
   // A conversation id as the store has it.
   const ch = await openClickHouse({ embeddedPath: path.join(dir, 'data', 'clickhouse') })
   const res = await ch.client.query({ query: 'SELECT conversation_id, warnings FROM conversations FINAL WHERE breaches > 0 ORDER BY conversation_id LIMIT 1', format: 'JSONEachRow' })
-  const [{ conversation_id: id }] = await res.json<{ conversation_id: string }>()
+  const id = (await res.json<{ conversation_id: string }>())[0]?.conversation_id
   await ch.close()
   const tl = deskpulse(['timeline', '--conversation', id!, '--json'], env)
   t.equal(tl.status, 0, tl.stderr)

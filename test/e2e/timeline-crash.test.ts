@@ -57,7 +57,7 @@ t.test('after kill -9 and restarts, a conversation has the same timeline live an
     t.ok(id, `a ${kind} conversation in the day`)
     if (id) ids.push([kind, id])
   }
-  const [{ ms }] = await p.sql<{ ms: string }>('SELECT toUnixTimestamp64Milli(max(at)) AS ms FROM events', true)
+  const ms = (await p.sql<{ ms: string }>('SELECT toUnixTimestamp64Milli(max(at)) AS ms FROM events', true))[0]?.ms
   const until = Number(ms) + 3_600_000
 
   const live = new Map<string, Record<string, unknown>>()
