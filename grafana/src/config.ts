@@ -28,6 +28,8 @@ export const dashboardThresholds = (config: Config) => ({
   timezone: config.monitoring.dashboard_timezone,
   /** Prometheus job names (`monitoring.jobs`). */
   jobs: config.monitoring.jobs,
+  /** The automation advice's target containment and minimum volume (`advice`, docs/advice.md). */
+  advice: { targetContainment: config.advice.target_containment, minConversations: config.advice.min_conversations },
   /** The alert rules' figures the pipeline panels draw (alerting/src/thresholds.ts). */
   alerts: ruleThresholds(config),
 })
