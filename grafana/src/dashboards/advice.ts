@@ -25,7 +25,8 @@ export const advice: DashboardDefinition = {
   },
   build: (s = THRESHOLDS) => {
     const STEPS = steps(s)
-    const minutes = minutesSql({ from: '$__fromTime', until: '$__toTime', low: String(s.loadBand.low), high: String(s.loadBand.high), where: teamFilter() })
+    // In parentheses: sqlutil takes the next (…) after an argument-less macro as its arguments.
+    const minutes = minutesSql({ from: '($__fromTime)', until: '($__toTime)', low: String(s.loadBand.low), high: String(s.loadBand.high), where: teamFilter() })
     const shares = (total = 'online_s') => `load_s / nullIf(${total}, 0) AS utilisation, in_s / nullIf(${total}, 0) AS "in band", above_s / nullIf(${total}, 0) AS above, below_s / nullIf(${total}, 0) AS below`
     const bandColumns = {
       'online time': { unit: 's' },
