@@ -55,10 +55,10 @@ FROM (
         if(d_on_raw < 0, online_seconds_total, d_on_raw) AS d_on,
         if(d_load_raw < 0, load_seconds_total, d_load_raw) AS d_load
       FROM agent_minute FINAL
-      WHERE minute < ${bounds.until}
+      WHERE minute < ${bounds.until}${bounds.where ? ` AND ${bounds.where}` : ''}
       WINDOW w AS (PARTITION BY agent, partition ORDER BY minute ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
     )
-    WHERE minute >= ${bounds.from}${bounds.where ? ` AND ${bounds.where}` : ''}
+    WHERE minute >= ${bounds.from}
     GROUP BY agent, minute
   )
 )`
