@@ -26,6 +26,7 @@ const ARCHITECTURE_ALERTS = [
   'HelpdeskBacklogGrowing',
   'HelpdeskAgentsOverloaded',
   'HelpdeskUnderstaffedSoon',
+  'HelpdeskWorkloadImbalanced',
   'DeskpulseIngestRejecting',
   'DeskpulseProcessorLagging',
   'DeskpulseDown',
