@@ -23,11 +23,13 @@ const Payload = Type.Object({
 type Payload = Static<typeof Payload>
 type Alert = Payload['alerts'][number]
 
-/** `FIRING   HelpdeskChatEscalation breach  line=… team=… agent=… since …: summary`. */
+/** `FIRING   HelpdeskChatEscalation breach  line=… (name) team=… agent=… since …: summary`. */
 export function formatAlert(a: Alert): string {
   const l = a.labels
   const what = [l.alertname, l.level].filter(Boolean).join(' ')
-  const where = ['line', 'team', 'agent', 'conversation'].filter((k) => l[k]).map((k) => `${k}=${l[k]}`)
+  // A named line (lines.<id>.name, the line_name annotation) is shown with its name beside the id.
+  const lineName = a.annotations.line_name ? ` (${a.annotations.line_name})` : ''
+  const where = ['line', 'team', 'agent', 'conversation'].filter((k) => l[k]).map((k) => `${k}=${l[k]}${k === 'line' ? lineName : ''}`)
   const since = a.annotations.waiting_since ? ` waiting since ${a.annotations.waiting_since}` : ''
   const summary = a.annotations.summary ? `: ${a.annotations.summary}` : ''
   return `${a.status.toUpperCase().padEnd(8)} ${what.padEnd(30)} ${where.join(' ')}${since}${summary}`
