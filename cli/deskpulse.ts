@@ -9,6 +9,7 @@ import { registerSimulate } from './simulate/command.js'
 import { registerErase, ErasureError } from './erase-command.js'
 import { registerNotify } from './notify-command.js'
 import { registerArtefacts } from './artefacts-command.js'
+import { registerDemo } from './demo/command.js'
 import { ReplayError } from '../processor/replay.js'
 import { createCliLogger } from './logger.js'
 import { runEngine, StartupError, type EngineParts } from './engine.js'
@@ -106,5 +107,6 @@ registerSimulate(program)
 registerErase(program)
 registerNotify(program)
 registerArtefacts(program, fail)
+registerDemo(program, fail)
 
 await program.parseAsync().catch(fail)

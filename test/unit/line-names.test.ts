@@ -47,5 +47,5 @@ t.test('a breach on a named line says the name; the labels keep the id', async (
   sink.close()
 
   const printed = formatAlert({ status: 'firing', labels: named!.labels, annotations: named!.annotations, startsAt: new Date(now).toISOString() })
-  t.match(printed, /line=106540352242922 \(Billing desk\) team=billing agent=unassigned/)
+  t.match(printed, /line=106540352242922 \(Billing desk\) team=billing agent=unassigned conversation=106540352242922\|c0ffee#1/)
 })
