@@ -10,6 +10,7 @@ import { registerErase, ErasureError } from './erase-command.js'
 import { registerNotify } from './notify-command.js'
 import { registerArtefacts } from './artefacts-command.js'
 import { registerDemo } from './demo/command.js'
+import { describeHelp } from './help.js'
 import { ReplayError } from '../processor/replay.js'
 import { createCliLogger } from './logger.js'
 import { runEngine, StartupError, type EngineParts } from './engine.js'
@@ -54,7 +55,7 @@ program
 program
   .command('ingest')
   .description('run the ingest alone (needs NATS_URL)')
-  .option('-w, --workers <n>', 'worker processes sharing the port (INGEST_WORKERS; "auto" = one per core)')
+  .option('-w, --workers <n>', 'worker processes sharing the port; "auto" = one per core (default: INGEST_WORKERS, else 1)')
   .action((opts: { workers?: string }) => {
     try {
       const env = loadEnv()
@@ -108,5 +109,6 @@ registerErase(program)
 registerNotify(program)
 registerArtefacts(program, fail)
 registerDemo(program, fail)
+describeHelp(program)
 
 await program.parseAsync().catch(fail)
