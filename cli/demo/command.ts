@@ -128,11 +128,16 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   const aborted = new AbortController()
   let sending: Promise<unknown> = Promise.resolve()
   onStopSignal(log, async () => {
+    const step = async (part: string, close: () => Promise<unknown>) => {
+      const started = Date.now()
+      await close()
+      log.debug({ part, ms: Date.now() - started }, 'closed')
+    }
     aborted.abort()
-    await sending
-    await alerting?.stopPrometheus()
+    await step('simulated traffic', () => sending)
+    await step('prometheus', async () => alerting?.stopPrometheus())
     await engine.close()
-    await alerting?.stopRest()
+    await step('alertmanager and notify', async () => alerting?.stopRest())
   })
 
   const ingest = `http://127.0.0.1:${env.port}`

@@ -121,11 +121,13 @@ t.test('deskpulse demo from a fresh clone: a breach printed by the local receive
   t.comment(page)
   t.pass('a breach went from the simulated traffic through the processor and Alertmanager to the terminal')
 
+  // Ctrl-C once the backfill is in and the evening plays live, as a person watching would press it.
+  await eventually(async () => (/^backfill: \d+ of \d+ lines sent .*; now live/m.test(stdout) ? true : undefined), 600_000, 'the backfill sent')
   const started = await descendants(demo.pid!)
   // /proc's command names are cut at 15 characters.
   const names = [...started.values()]
   for (const c of ['nats-server', 'prometheus', 'prometheus-alertmanager']) t.ok(names.includes(c.slice(0, 15)), `${c} runs under the demo`)
-  await sleep(1_000)
+  await sleep(5_000)
 
   const before = stdout.length
   const sentAt = performance.now()
