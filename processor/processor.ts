@@ -20,7 +20,7 @@ import { summariseMany } from './core/summary.js'
 import { STREAM, SUBJECT_ROOT } from '../bus/stream.js'
 import { trackConnection } from '../bus/connection-state.js'
 import { partitionFilter } from '../bus/subjects.js'
-import type { Config } from '../schemas/config.js'
+import { lineNames, type Config } from '../schemas/config.js'
 import { computeForecast } from '../forecast/compute.js'
 import { createForecastRefresher, type ForecastRefresher } from '../forecast/refresher.js'
 import { registerForecastGauges } from '../forecast/gauges.js'
@@ -164,7 +164,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   })
   const alerts = opts.alertmanagerUrl
     ? createAlertmanagerSink(
-        { url: opts.alertmanagerUrl, pageMaxAgeMs: thresholds.page_max_age * 1000, runbookUrl: chatRunbookUrl(opts.config), ...opts.alertmanager },
+        { url: opts.alertmanagerUrl, pageMaxAgeMs: thresholds.page_max_age * 1000, runbookUrl: chatRunbookUrl(opts.config), lineNames: lineNames(opts.config), ...opts.alertmanager },
         { log: log.child({ sink: 'alertmanager' }), metrics },
       )
     : undefined
@@ -314,7 +314,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   const feed = createLiveFeed(() => {
     const engines = enginesInOrder()
     return engines.length ? wallboardState(engines, nowOf(engines)) : wallboardState([standby], Date.now())
-  }, log.child({ component: 'wallboard' }), { loadBand: thresholds.load_band, escalation: { after: thresholds.escalate_after, afterNegative: thresholds.escalate_after_negative }, ...opts.wallboard })
+  }, log.child({ component: 'wallboard' }), { loadBand: thresholds.load_band, escalation: { after: thresholds.escalate_after, afterNegative: thresholds.escalate_after_negative }, lineNames: lineNames(opts.config), ...opts.wallboard })
 
   new Gauge({
     name: 'deskpulse_wallboard_clients',

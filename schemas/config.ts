@@ -40,7 +40,7 @@ export type BusinessHours = Static<typeof BusinessHours>
 
 export const LineConfig = Type.Object(
   {
-    name: Type.Optional(Type.String({ description: 'a label for people; not read by the engine' })),
+    name: Type.Optional(Type.String({ minLength: 1, description: 'a label for people, shown for the line on the wallboard and in its per-chat alerts (annotation line_name); metrics and alerts keep the line id as their label' })),
     /** Team of conversations on this line until an assignment names one. */
     team: Type.Optional(Type.String({ minLength: 1, description: 'team of conversations on this line until an assignment or handoff names one (else default_team)' })),
     /** Time zone of the line's peak-hours view, when it has no business hours. */
@@ -341,6 +341,13 @@ export function loadConfig(path: string | undefined): Config {
  * (alerting/src/rule.ts) and the processor's per-chat HelpdeskChatEscalation alerts alike.
  */
 export const runbookUrl = (base: string, alert: string): string => `${base}#${alert.toLowerCase()}`
+
+/** The lines given a `name`, id → name: what the wallboard and the per-chat alerts show for them. */
+export function lineNames(config: Config): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [id, line] of Object.entries(config.lines)) if (line.name) out[id] = line.name
+  return out
+}
 
 /** Team and time zone of a line, with the defaults applied. */
 export function lineTeam(config: Config, line: string | null): string {

@@ -34,6 +34,8 @@ export interface AlertmanagerSinkOptions {
   generatorUrl?: string
   /** Runbook link put in the annotations. */
   runbookUrl?: string
+  /** Names of the configured lines (`lines.<id>.name`): the summary and a `line_name` annotation say it. Labels keep the id. */
+  lineNames?: Record<string, string>
   now?: () => number
 }
 
@@ -75,6 +77,8 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions, deps: { lo
   function hold(partition: number, e: Pick<Escalation, 'conversation' | 'line' | 'team' | 'agent' | 'level' | 'moment' | 'waitingSince'>) {
     const waitingSince = new Date(e.waitingSince).toISOString()
     const waited = Math.round((e.moment - e.waitingSince) / 1000)
+    const name = opts.lineNames?.[e.line]
+    const where = name ? `${name} (line ${e.line}, team ${e.team})` : `line ${e.line} (team ${e.team})`
     held.set(keyOf(e.conversation, e.level), {
       partition,
       // Alertmanager tells alerts apart by their labels: the conversation must be one of them
@@ -89,10 +93,11 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions, deps: { lo
         conversation: e.conversation,
       },
       annotations: {
-        summary: e.level === 'breach' ? `Chat unanswered for ${waited} s on line ${e.line} (team ${e.team})` : `Chat waiting ${waited} s, nearing the escalation limit on line ${e.line} (team ${e.team})`,
+        summary: e.level === 'breach' ? `Chat unanswered for ${waited} s on ${where}` : `Chat waiting ${waited} s, nearing the escalation limit on ${where}`,
         description: `Conversation ${e.conversation} has waited for a human reply since ${waitingSince} (${waited} s when the ${e.level} fired); agent: ${e.agent ?? 'none assigned'}.`,
         conversation: e.conversation,
         waiting_since: waitingSince,
+        ...(name ? { line_name: name } : {}),
         ...(opts.runbookUrl ? { runbook_url: opts.runbookUrl } : {}),
       },
       startsAt: e.moment,

@@ -11,6 +11,8 @@
   let loadBand = null
   // The escalation limits (thresholds.escalate_after, escalate_after_negative), for the breached tile's label.
   let escalation = null
+  // Names of the configured lines (lines.<id>.name), sent with the snapshot; a line without one shows its id.
+  let lineNames = {}
   /** Server time − local time: countdowns follow the processor's clock, not the screen's. */
   let offset = 0
   let attempts = 0
@@ -67,7 +69,7 @@
     for (const chat of state.waiting) {
       const tr = document.createElement('tr')
       tr.dataset.conversation = chat.id
-      const cells = [chat.code, chat.line, chat.team, chat.agent ?? '—', chat.category ?? '—', chat.sentiment === null ? '—' : chat.sentiment.toFixed(2), '', '']
+      const cells = [chat.code, lineNames[chat.line] ?? chat.line, chat.team, chat.agent ?? '—', chat.category ?? '—', chat.sentiment === null ? '—' : chat.sentiment.toFixed(2), '', '']
       for (const text of cells) {
         const td = document.createElement('td')
         td.textContent = text
@@ -155,6 +157,7 @@
       history = msg.history
       loadBand = msg.loadBand
       escalation = msg.escalation ?? null
+      lineNames = msg.lineNames ?? {}
       if (!state) return
       renderTiles()
       renderChats()
