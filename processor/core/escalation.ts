@@ -38,7 +38,7 @@ export function createEscalation({ th, calendars, timers, tallies, emit }: CoreC
   }
 
   function notify(c: Conversation, level: 'warning' | 'breach', action: 'fire' | 'resolve' | 'retract', moment: number, firedAt = moment) {
-    emit({ type: 'escalation', level, action, moment, firedAt, conversation: conversationId(c), line: c.line, customer: customerOf(c.key), team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment })
+    emit({ type: 'escalation', level, action, moment, firedAt, conversation: conversationId(c), line: c.line, customer: customerOf(c.key), team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment, helpdesk: c.helpdeskConversation ?? null })
   }
 
   /** The waiting period ends at `at` (a human reply or a resolution). */

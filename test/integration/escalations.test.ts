@@ -29,6 +29,7 @@ const escalation = (over: Partial<Extract<Effect, { type: 'escalation' }>>): Eff
   team: 'billing',
   agent: null,
   waitingSince: Date.now() - 302_000,
+  helpdesk: null,
   ...over,
 })
 
