@@ -28,7 +28,8 @@ export function normaliseApiEvent(e: ApiEvent, opts: HelpdeskNormaliseOptions): 
     source: 'api' as const,
     line: 'line' in e ? e.line : null,
     customer: 'customer' in e ? opts.keyCustomer(e.line, e.customer) : null,
-    ...('helpdesk_conversation' in e && e.helpdesk_conversation !== undefined ? { helpdesk_conversation: e.helpdesk_conversation } : {}),
+    // Conversation events only (validated there); on agent.status it is neither read nor kept.
+    ...('customer' in e && e.helpdesk_conversation !== undefined ? { helpdesk_conversation: e.helpdesk_conversation } : {}),
     ...(Object.keys(extra).length ? { attributes: extra } : {}),
   }
   switch (e.type) {

@@ -37,8 +37,9 @@ export function validateApiEvents(body: unknown): ApiEvent[] {
       throw ingestError(ERRORS.INVALID_EVENT, `${fieldName(i, first.path)}: ${first.message}`)
     }
     // Beyond the schema: no phone number in the id, and not the customer's own (stored raw).
+    // agent.status has no conversation: the field is not read there (ingest/helpdesk/normalise.ts).
     const { helpdesk_conversation: hc, customer } = e as { helpdesk_conversation?: string; customer?: string }
-    const problem = hc === undefined ? null : helpdeskConversationProblem(hc, customer ?? null)
+    const problem = hc === undefined || type === 'agent.status' ? null : helpdeskConversationProblem(hc, customer ?? null)
     if (problem) throw ingestError(ERRORS.INVALID_EVENT, `events[${i}].helpdesk_conversation: ${problem}`)
   }
   return events as ApiEvent[]
