@@ -9,6 +9,8 @@ import { registerSimulate } from './simulate/command.js'
 import { registerErase, ErasureError } from './erase-command.js'
 import { registerNotify } from './notify-command.js'
 import { registerArtefacts } from './artefacts-command.js'
+import { registerStaffing } from './staffing-command.js'
+import { registerForecast } from './forecast-command.js'
 import { ReplayError } from '../processor/replay.js'
 import { createLogger } from './logger.js'
 import { runEngine, StartupError, type EngineParts } from './engine.js'
@@ -115,5 +117,7 @@ registerSimulate(program)
 registerErase(program)
 registerNotify(program)
 registerArtefacts(program, fail)
+registerStaffing(program)
+registerForecast(program)
 
 await program.parseAsync().catch(fail)

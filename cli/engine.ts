@@ -152,6 +152,10 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
       await ingest.start()
       urls.ingest = `http://127.0.0.1:${env.port}`
       urls.webhook = `${urls.ingest}/webhooks/whatsapp`
+      // The other providers' routes, printed when configured (docs/connect-*.md).
+      if (env.chatwootSecrets.length > 0 || config.adapters.chatwoot.allow_unsigned) urls.chatwoot = `${urls.ingest}/webhooks/chatwoot`
+      if (env.twilioAuthTokens.length > 0) urls.twilio = `${urls.ingest}/webhooks/twilio`
+      if (env.dialog360Tokens.length > 0) urls['360dialog'] = `${urls.ingest}/webhooks/360dialog`
       const ingestPrivate = `http://${localHost(env.privateHost)}:${env.ingestPrivatePort}`
       urls['ingest metrics'] = `${ingestPrivate}/metrics`
       urls.openapi = `${ingestPrivate}/openapi.json`

@@ -21,6 +21,9 @@ import { STREAM, SUBJECT_ROOT } from '../bus/stream.js'
 import { trackConnection } from '../bus/connection-state.js'
 import { partitionFilter } from '../bus/subjects.js'
 import type { Config } from '../schemas/config.js'
+import { computeForecast } from '../forecast/compute.js'
+import { createForecastRefresher, type ForecastRefresher } from '../forecast/refresher.js'
+import { registerForecastGauges } from '../forecast/gauges.js'
 
 export interface ProcessorOptions {
   /** The public listener (HOST, PROCESSOR_PORT): /healthz, /readyz, the wallboard. */
@@ -62,6 +65,8 @@ export interface ProcessorOptions {
    * the live path starts without waiting for it, the store writers once it has succeeded.
    */
   prepareStore?: () => Promise<void>
+  /** Forecast refresh period (default forecast.refresh_seconds; tests shorten it). */
+  forecastRefreshMs?: number
   /** Largest allowed gap between an event's time and its receipt (the ingest's skew); default 300 s. */
   maxFutureSkewSeconds?: number
 }
@@ -78,6 +83,8 @@ export interface Processor {
   readonly live: LiveState | null
   readonly alerts: AlertmanagerSink | undefined
   readonly feed: LiveFeed
+  /** The background forecast (docs/forecast.md), unless forecast.enabled is false. */
+  readonly forecast: ForecastRefresher | undefined
   /** The partitions this instance owns with their runner started. */
   readonly partitions: number[]
   /** The store writers' state: null while they write, else why they do not. */
@@ -108,7 +115,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     return s
   }
   let live: LiveState | null = null
-  const metrics = createProcessorMetrics({ series: () => series.values(), live: () => live, frtTargetSeconds: thresholds.frt_target, sloObjective: opts.config.slo.objective })
+  const metrics = createProcessorMetrics({ series: () => series.values(), live: () => live, frtTargetSeconds: thresholds.frt_target, sloObjective: opts.config.slo.objective, linesRepliesFrom: Object.fromEntries(Object.entries(opts.config.lines).map(([id, lc]) => [id, lc.replies_from ?? 'helpdesk'])) })
   const partitions = opts.partitions ?? 1
   const runnerOptions: RunnerOptions = {
     ...defaultRunnerOptions,
@@ -328,6 +335,17 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     },
   })
 
+  // The forecast reads ClickHouse in the background, off the event path (forecast/refresher.ts).
+  const fc = opts.config.forecast
+  const forecast = fc.enabled
+    ? createForecastRefresher({
+        compute: () => computeForecast(deps.clickhouse, opts.config, { interval: fc.interval, horizonDays: fc.horizon_days, historyDays: fc.history_days, now: Date.now() }),
+        everyMs: opts.forecastRefreshMs ?? fc.refresh_seconds * 1000,
+        log: log.child({ component: 'forecast' }),
+      })
+    : undefined
+  if (forecast) registerForecastGauges(metrics.registry, () => forecast.latest)
+
   const connection = trackConnection(deps.nc)
   const http = createProcessorHttp(
     {
@@ -341,6 +359,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
         const engines = enginesInOrder()
         return engines.length === 0 ? summariseMany([standby], Date.now()) : summariseMany(engines, nowOf(engines))
       },
+      ...(forecast ? { forecast: () => ({ latest: forecast.latest, lastError: forecast.lastError }) } : {}),
       wallboard: { feed, token: opts.wallboardToken, ...(opts.wallboardOrigins ? { origins: opts.wallboardOrigins } : {}) },
       // A standby (no partition owned) is ready: it takes partitions over when an owner dies.
       // A store problem is reported, not fatal: the live path (alerts, metrics, wallboard) works.
@@ -394,6 +413,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     metrics,
     alerts,
     feed,
+    forecast,
     get live() {
       return live
     },
@@ -427,6 +447,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       refreshLive()
       liveTimer = setInterval(refreshLive, opts.liveIntervalMs ?? 1_000)
       alerts?.start()
+      forecast?.start()
       feed.start()
       const addresses = await http.listen()
       privateUrl = addresses.private
@@ -440,6 +461,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       clearInterval(liveTimer)
       clearInterval(storeLagTimer)
       await http.close()
+      await forecast?.close()
       await leases?.close()
       // A migration in flight against an unresponsive server is not waited for (Ctrl-C must work).
       await Promise.race([storePreparing, new Promise((resolve) => setTimeout(resolve, 2_000).unref())])

@@ -55,6 +55,19 @@ export const LineConfig = Type.Object(
           "link to a conversation in the helpdesk, {conversation} standing for the helpdesk's conversation id (events' helpdesk_conversation), e.g. https://chatwoot.example.com/app/accounts/1/conversations/{conversation}: an http(s) URL, the id URL-encoded, never in the host; the per-chat alert, the wallboard and the conversations table link with it",
       }),
     ),
+    /**
+     * Where the business's replies come from (docs/whatsapp-only.md). `helpdesk`: message.out
+     * events (POST /v1/events, a helpdesk adapter, coexistence echoes). `statuses`: also a
+     * business message known only from its status webhook (a wamid never seen before), for a
+     * line with no helpdesk feed.
+     */
+    replies_from: Type.Optional(
+      Type.Union([Type.Literal('helpdesk'), Type.Literal('statuses')], {
+        default: 'helpdesk',
+        description:
+          'where replies come from: helpdesk (message.out events, the default) or statuses (WhatsApp-only: a business message known only from its status webhook counts as a reply)',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'one WhatsApp business number, keyed by its phone_number_id' },
 )
@@ -80,7 +93,7 @@ export const TwilioAdapterConfig = Type.Object(
       Type.String({ pattern: TWILIO_WHATSAPP_ADDRESS }),
       Type.String({ pattern: '^[\\x21-\\x7e]{1,32}$', description: 'line id: 1–32 printable ASCII characters' }),
       // Without it a key that is not a whatsapp:+ address would be accepted and never match.
-      { default: {}, additionalProperties: false },
+      { default: {}, additionalProperties: false, description: 'business number (whatsapp:+E.164) → line id; a number not listed is refused (422)' },
     ),
   },
   { additionalProperties: false, default: {}, description: 'POST /webhooks/twilio (docs/connect-twilio.md)' },
@@ -245,6 +258,28 @@ export const ConfigSchema = Type.Object(
         twilio: TwilioAdapterConfig,
       },
       { additionalProperties: false, default: {}, description: 'helpdesks and WhatsApp providers with webhooks of their own: Chatwoot, Twilio' },
+    ),
+    /**
+     * Arrival forecast and staffing (docs/forecast.md). The service-level target defaults to the
+     * first-response SLO: answered within thresholds.frt_target at slo.objective.
+     */
+    forecast: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true, description: 'the processor recomputes the forecast in the background and serves it on GET /v1/forecast and /metrics' }),
+        interval: Type.Union([Type.Literal('15m'), Type.Literal('1h')], { default: '1h', description: 'forecast interval of the processor (the CLI takes --interval)' }),
+        horizon_days: Type.Integer({ minimum: 1, maximum: 14, default: 7, description: 'days ahead the processor forecasts' }),
+        history_days: Type.Integer({ minimum: 1, maximum: 400, default: 56, description: 'days of ClickHouse history the models learn from (8 weeks)' }),
+        refresh_seconds: Type.Integer({ minimum: 10, default: 900, description: 'how often the processor recomputes the forecast in the background' }),
+        shrinkage: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: 0.3, description: 'share of paid agent time not available for chats (breaks, training, absence): scheduled = ⌈agents / (1 − shrinkage)⌉' }),
+        max_occupancy: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.85, description: 'occupancy cap of the staffing (busy slots / slots): the white paper\'s 85–90 % band starts here' }),
+        service_level: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'share of chats to answer within target_seconds; default slo.objective' })),
+        target_seconds: Type.Optional(Type.Number({ minimum: 0, description: 'answer-time target of the staffing, seconds; default thresholds.frt_target' })),
+        concurrency: Type.Optional(Type.Integer({ minimum: 1, description: 'chats an agent runs at once; default measured per team from agent_minute (else agents.default_capacity)' })),
+        handle_seconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'seconds a chat holds an agent slot; default measured per team (assignment to resolution)' })),
+        holiday_country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}(-[A-Z0-9]{1,3})?$', description: 'public holidays of this country (date-holidays code, e.g. IT) get no arrivals, as lines.<id>.business_hours.holidays do' })),
+        understaffed_for_seconds: Type.Integer({ minimum: 1, default: 600, description: "the for: of HelpdeskUnderstaffedSoon (the rules are built from the config)" }),
+      },
+      { additionalProperties: false, default: {}, description: 'arrival forecast, Erlang C staffing and the understaffing alert (docs/forecast.md)' },
     ),
     /** ClickHouse TTLs (store/retention.ts), applied by `deskpulse migrate` and at start-up. */
     retention: Type.Object(

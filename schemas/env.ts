@@ -9,7 +9,7 @@ const Port = { minimum: 0, maximum: 65535 }
 
 export const EnvSchema = Type.Object({
   HOST: Type.String({ default: '0.0.0.0', description: 'address of the public listeners (the webhook, /v1/events, the wallboard, health)' }),
-  PORT: Type.Optional(Type.Integer({ ...Port, description: "the ingest's public port: /webhooks/whatsapp, POST /v1/events, /healthz, /readyz" })),
+  PORT: Type.Optional(Type.Integer({ ...Port, description: "the ingest's public port: /webhooks/whatsapp, /webhooks/chatwoot, /webhooks/twilio, /webhooks/360dialog, POST /v1/events, /healthz, /readyz" })),
   PROCESSOR_PORT: Type.Optional(Type.Integer({ ...Port, description: "the processor's public port: the wallboard (/, /live), /healthz, /readyz" })),
   /** Where /metrics, /v1/summary and /openapi.json listen: loopback unless set (0.0.0.0 in docker-compose). */
   PRIVATE_HOST: Type.String({

@@ -6,6 +6,7 @@
 import { defaultConfig, type Config } from '../../schemas/config.js'
 import { BACKLOG_GROUP, helpdeskAlertsGroup } from './helpdesk.js'
 import { pipelineAlertsGroup } from './pipeline.js'
+import { forecastAlertsGroup } from './forecast.js'
 import { renderRuleFile } from './render.js'
 import type { RuleGroup } from './rule.js'
 import { sloRecordingGroups } from './slo.js'
@@ -14,7 +15,7 @@ import { ruleThresholds } from './thresholds.js'
 /** Recording groups first: Prometheus evaluates groups concurrently, the order is for the reader. */
 export function buildRuleGroups(config: Config): RuleGroup[] {
   const t = ruleThresholds(config)
-  return [...sloRecordingGroups(t), BACKLOG_GROUP, helpdeskAlertsGroup(t), pipelineAlertsGroup(t)]
+  return [...sloRecordingGroups(t), BACKLOG_GROUP, helpdeskAlertsGroup(t), pipelineAlertsGroup(t), forecastAlertsGroup(config)]
 }
 
 /** The rules of the default config, as committed. */

@@ -10,11 +10,16 @@ import { simulate } from './index.js'
 import { sendLines } from './send.js'
 import { liveSchedule } from './live.js'
 import { renderChatwoot, simChatwootInboxes } from './render-chatwoot.js'
+import { render } from './render.js'
+import { DEFAULT_HISTORY_START, planHistory } from './history.js'
 
 interface SimulateFlags {
   seed: number
   conversations: number
-  start: string
+  start?: string
+  days?: number
+  perDay: number
+  trend: number
   out?: string
   truth?: string
   target?: string
@@ -60,7 +65,10 @@ export function registerSimulate(program: Command): void {
     .description('generate a seeded day of realistic WhatsApp helpdesk traffic: write it as a replay file, or send it to a running ingest')
     .option('--seed <n>', 'random seed: the same seed gives the same file', wholeNumber('--seed', 0), 1)
     .option('--conversations <n>', 'conversations opened on the simulated day', wholeNumber('--conversations', 1), 2000)
-    .option('--start <date>', 'the simulated day, in Europe/Rome', DEFAULT_START)
+    .option('--start <date>', `the simulated day, in Europe/Rome (default ${DEFAULT_START}); with --days the first day (default ${DEFAULT_HISTORY_START})`)
+    .option('--days <n>', 'weeks of history instead of one day: N days whose arrival intensity is known (weekly shape, trend, Italian public holidays closed); --truth writes the intensity (docs/forecast.md)', wholeNumber('--days', 1, 400))
+    .option('--per-day <n>', 'with --days: expected conversations on a weekday at the start', positive, 300)
+    .option('--trend <x>', 'with --days: growth of the level over the period, 0.2 = +20 % by the last day', Number, 0.2)
     .option('--out <file>', 'write the replay file (JSONL: {"webhook": …} or {"event": …} per line)')
     .option('--truth <file>', 'write the ground-truth summary the engine must report (JSON)')
     .option('--target <url>', 'send each line to a running ingest at this base URL instead')
@@ -72,9 +80,10 @@ export function registerSimulate(program: Command): void {
     .action(async (flags: SimulateFlags) => {
       if (!flags.out && !flags.target && !flags.truth) fail('give --out FILE, --truth FILE or --target URL')
       if (flags.live && !flags.target) fail('--live sends to a running ingest: give --target URL')
+      if (flags.days !== undefined) return history(flags)
       let sim: ReturnType<typeof simulate>
       try {
-        sim = simulate({ seed: flags.seed, conversations: flags.conversations, start: flags.start })
+        sim = simulate({ seed: flags.seed, conversations: flags.conversations, start: flags.start ?? DEFAULT_START })
       } catch (err) {
         fail((err as Error).message)
       }
@@ -105,7 +114,7 @@ export function registerSimulate(program: Command): void {
       let toSend: readonly string[] = lines
       let due: number[] | undefined
       if (flags.live) {
-        const schedule = liveSchedule(lines, { day: flags.start, from: flags.liveFrom, now: Date.now(), run: `.live${Date.now().toString(36)}`, backfillMinutes: flags.backfill })
+        const schedule = liveSchedule(lines, { day: flags.start ?? DEFAULT_START, from: flags.liveFrom, now: Date.now(), run: `.live${Date.now().toString(36)}`, backfillMinutes: flags.backfill })
         toSend = schedule.map((l) => l.text)
         due = schedule.map((l) => l.due)
         process.stdout.write(`live: ${toSend.length} lines from ${flags.liveFrom} of ${flags.start}, in real time (Ctrl-C to stop)\n`)
@@ -117,4 +126,26 @@ export function registerSimulate(program: Command): void {
       )
       if (r.rejected > 0 || r.failed > 0) process.exitCode = 1
     })
+}
+
+/** `--days N`: the history file and its intensity (cli/simulate/history.ts). */
+function history(flags: SimulateFlags): void {
+  if (flags.target || flags.live) fail('--days writes files (--out, --truth): load them with deskpulse replay --store, or send the file with another run')
+  if (!flags.out && !flags.truth) fail('give --out FILE or --truth FILE')
+  let result: ReturnType<typeof planHistory>
+  try {
+    result = planHistory({ seed: flags.seed, days: flags.days!, start: flags.start ?? DEFAULT_HISTORY_START, perDay: flags.perDay, trend: flags.trend })
+  } catch (err) {
+    fail((err as Error).message)
+  }
+  const { plan, truth } = result
+  if (flags.out) {
+    const { lines, stats } = render(plan)
+    writeFileSync(flags.out, `${lines.join('\n')}\n`)
+    process.stdout.write(`wrote ${flags.out}: ${lines.length} lines (${stats.webhooks} webhooks, ${stats.events} events), ${truth.conversations} conversations over ${truth.days} days from ${truth.start}; holidays ${truth.holidays.join(', ') || 'none'}\n`)
+  }
+  if (flags.truth) {
+    writeFileSync(flags.truth, `${JSON.stringify(truth, null, 2)}\n`)
+    process.stdout.write(`wrote ${flags.truth}: the arrival intensity per line and hour (seed ${flags.seed})\n`)
+  }
 }

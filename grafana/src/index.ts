@@ -6,8 +6,9 @@ import { conversations } from './dashboards/conversations.js'
 import { agents } from './dashboards/agents.js'
 import { botsDelivery } from './dashboards/bots-delivery.js'
 import { pipeline } from './dashboards/pipeline.js'
+import { forecast } from './dashboards/forecast.js'
 
-export const DASHBOARDS: readonly DashboardDefinition[] = [liveOperations, conversations, agents, botsDelivery, pipeline]
+export const DASHBOARDS: readonly DashboardDefinition[] = [liveOperations, conversations, agents, botsDelivery, pipeline, forecast]
 
 /**
  * The file grafana/dashboards/<file> must hold for a dashboard: its JSON, two-space indented; for

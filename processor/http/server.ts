@@ -22,6 +22,8 @@ export interface ProcessorHttpOptions {
   status?: () => Record<string, unknown>
   /** The KPI summary of docs/architecture.md for the live state. */
   summary: () => unknown
+  /** The latest background forecast (docs/forecast.md), null before the first; undefined when disabled. */
+  forecast?: () => { latest: unknown; lastError: string | null }
   /** The wallboard (`/`, `/live`), its token (DESKPULSE_WALLBOARD_TOKEN) and allowed origins. */
   wallboard?: { feed: LiveFeed; token: string | undefined; origins?: readonly string[] }
 }
@@ -58,6 +60,13 @@ export function createProcessorHttp(opts: ProcessorHttpOptions, log: Logger): Pr
   priv.get('/v1/summary', async (req) => {
     if (!bearerMatches(opts.adminToken, req.headers.authorization)) throw new ProcessorHttpError('ADMIN_TOKEN')
     return opts.summary()
+  })
+  priv.get('/v1/forecast', async (req) => {
+    if (!bearerMatches(opts.adminToken, req.headers.authorization)) throw new ProcessorHttpError('ADMIN_TOKEN')
+    if (!opts.forecast) throw new ProcessorHttpError('FORECAST_DISABLED')
+    const { latest, lastError } = opts.forecast()
+    if (!latest) throw new ProcessorHttpError('FORECAST_PENDING', lastError ? `no forecast computed yet: ${lastError}` : undefined)
+    return lastError ? { ...(latest as object), last_error: lastError } : latest
   })
 
   return {

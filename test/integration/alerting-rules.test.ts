@@ -25,6 +25,7 @@ const ARCHITECTURE_ALERTS = [
   'HelpdeskFirstResponseSLOBurn',
   'HelpdeskBacklogGrowing',
   'HelpdeskAgentsOverloaded',
+  'HelpdeskUnderstaffedSoon',
   'DeskpulseIngestRejecting',
   'DeskpulseProcessorLagging',
   'DeskpulseDown',

@@ -52,7 +52,7 @@
     $('t-csat-sub').textContent = `${c.responses} responses (4 and 5 of 5)`
     const k = state.today.containment
     $('t-containment').textContent = pct(k.rate)
-    $('t-containment-sub').textContent = `${k.contained} of ${k.resolved} bot chats`
+    $('t-containment-sub').textContent = `${k.contained} of ${k.resolved} resolved bot chats`
   }
 
   function levelOf(chat, t) {
