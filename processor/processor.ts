@@ -164,7 +164,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   })
   const alerts = opts.alertmanagerUrl
     ? createAlertmanagerSink(
-        { url: opts.alertmanagerUrl, pageMaxAgeMs: thresholds.page_max_age * 1000, runbookUrl: chatRunbookUrl(opts.config), lineNames: lineNames(opts.config), ...opts.alertmanager },
+        { url: opts.alertmanagerUrl, pageMaxAgeMs: thresholds.page_max_age * 1000, runbookUrl: chatRunbookUrl(opts.config), lineNames: lineNames(opts.config), lines: opts.config.lines, ...opts.alertmanager },
         { log: log.child({ sink: 'alertmanager' }), metrics },
       )
     : undefined

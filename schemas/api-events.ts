@@ -3,6 +3,7 @@
  * Unknown fields are allowed and kept; these schemas also document the route in OpenAPI.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { HelpdeskConversation } from './helpdesk.js'
 
 /** No control characters in ids and labels: CR/LF would split a header, and they are metric labels. */
 const PRINTABLE = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$'
@@ -15,7 +16,7 @@ const AgentId = Text({ minLength: 1, maxLength: 128 })
 const Team = Text({ minLength: 1, maxLength: 64 })
 
 const base = <T extends string>(type: T) => ({ id: Id, type: Type.Literal(type), at: At })
-const conversation = <T extends string>(type: T) => ({ ...base(type), line: Line, customer: Customer })
+const conversation = <T extends string>(type: T) => ({ ...base(type), line: Line, customer: Customer, helpdesk_conversation: Type.Optional(HelpdeskConversation) })
 const open = { additionalProperties: true }
 
 export const ApiMessageSent = Type.Object(

@@ -7,6 +7,7 @@ import { Value } from '@sinclair/typebox/value'
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { IANAZone } from 'luxon'
+import { HELPDESK_URL_MAX_LENGTH, helpdeskUrlProblem } from './helpdesk.js'
 
 const Seconds = (def: number, description: string) => Type.Number({ minimum: 0, default: def, description })
 /** Days of retention; 0 keeps the rows for ever. */
@@ -46,6 +47,14 @@ export const LineConfig = Type.Object(
     /** Time zone of the line's peak-hours view, when it has no business hours. */
     timezone: Type.Optional(Type.String({ description: "IANA time zone of the line when it has no business_hours: its day (the wallboard's today) and peak hours; default UTC" })),
     business_hours: Type.Optional(BusinessHours),
+    helpdesk_url: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: HELPDESK_URL_MAX_LENGTH,
+        description:
+          "link to a conversation in the helpdesk, {conversation} standing for the helpdesk's conversation id (events' helpdesk_conversation), e.g. https://chatwoot.example.com/app/accounts/1/conversations/{conversation}: an http(s) URL, the id URL-encoded, never in the host; the per-chat alert, the wallboard and the conversations table link with it",
+      }),
+    ),
     /**
      * Where the business's replies come from (docs/whatsapp-only.md). `helpdesk`: message.out
      * events (POST /v1/events, a helpdesk adapter, coexistence echoes). `statuses`: also a
@@ -302,6 +311,8 @@ export function parseConfig(input: unknown): Config {
     for (const [field, zone] of [['business_hours.timezone', line.business_hours?.timezone], ['timezone', line.timezone]] as const) {
       if (zone !== undefined && !IANAZone.isValidZone(zone)) throw new ConfigError(`invalid config field lines.${id}.${field}: unknown time zone "${zone}"`)
     }
+    const linkProblem = line.helpdesk_url === undefined ? null : helpdeskUrlProblem(line.helpdesk_url)
+    if (linkProblem) throw new ConfigError(`invalid config field lines.${id}.helpdesk_url: ${linkProblem}`)
   }
   if (!IANAZone.isValidZone(config.monitoring.dashboard_timezone)) {
     throw new ConfigError(`invalid config field monitoring.dashboard_timezone: unknown time zone "${config.monitoring.dashboard_timezone}"`)

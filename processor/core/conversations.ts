@@ -229,5 +229,13 @@ export function createConversations(ctx: CoreContext, { escalation, outcomes, wi
     changed(c)
   }
 
-  return { earlyReplies, resolve, messageIn, messageOut, statusReply, assigned, handoff }
+  /** The helpdesk's id of the event's conversation (after the event: it may have opened it), for deep links. */
+  function noteHelpdesk(e: CanonicalEvent & { helpdesk_conversation: string }) {
+    const c = convs.get(`${e.line}|${e.customer}`)
+    if (!c || c.helpdeskConversation === e.helpdesk_conversation) return
+    c.helpdeskConversation = e.helpdesk_conversation
+    changed(c)
+  }
+
+  return { earlyReplies, resolve, messageIn, messageOut, statusReply, assigned, handoff, noteHelpdesk }
 }

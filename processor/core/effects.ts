@@ -13,7 +13,9 @@ export type Effect =
   | { type: 'handoff'; line: string; team: string; at: number }
   // `withinTarget`: a first response within thresholds.frt_target (false for the other metrics).
   | { type: 'sample'; metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'; seconds: number; at: number; line: string; team: string; agent: string | null; withinTarget: boolean }
-  | { type: 'escalation'; level: 'warning' | 'breach'; action: 'fire' | 'resolve' | 'retract'; moment: number; firedAt: number; conversation: string; line: string; customer: string; team: string; agent: string | null; waitingSince: number }
+  | { type: 'escalation'; level: 'warning' | 'breach'; action: 'fire' | 'resolve' | 'retract'; moment: number; firedAt: number; conversation: string; line: string; customer: string; team: string; agent: string | null; waitingSince: number; helpdesk?: string | null }
+  // `helpdesk`: the helpdesk's id of the chat (deep links), set only when known: effects wait in
+  // memory until a flush drains them, and most chats have none (bench/processor.ts memory).
   // `previous`: the conversation's earlier score, which this one replaces (the last one counts).
   // `positive`, `previousPositive`: KPIS.md's positive response (4 or 5), decided by the core.
   | { type: 'csat'; line: string; team: string; agent: string | null; score: number; previous: number | null; positive: boolean; previousPositive: boolean | null; at: number }

@@ -260,6 +260,7 @@ export function createEngine(config: Config, initial?: EngineState) {
       if (!dedup.firstSeen(e.id, atMs)) return false
       if (!isTimeless(e.kind)) advance(atMs)
       onEvent(e, atMs)
+      if (e.helpdesk_conversation !== undefined) conversations.noteHelpdesk(e as CanonicalEvent & { helpdesk_conversation: string })
       return true
     },
     advance,

@@ -8,6 +8,7 @@ import { addBusinessSeconds, type Calendar } from './calendar.js'
 import { TimerKind } from './timers.js'
 import { conversationId, customerOf, type Conversation } from './state.js'
 import { S, type CoreContext } from './context.js'
+import type { Effect } from './effects.js'
 
 /**
  * When a waiting conversation warns and breaches (ms; Infinity when the calendar never reaches
@@ -38,7 +39,9 @@ export function createEscalation({ th, calendars, timers, tallies, emit }: CoreC
   }
 
   function notify(c: Conversation, level: 'warning' | 'breach', action: 'fire' | 'resolve' | 'retract', moment: number, firedAt = moment) {
-    emit({ type: 'escalation', level, action, moment, firedAt, conversation: conversationId(c), line: c.line, customer: customerOf(c.key), team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment })
+    const e: Extract<Effect, { type: 'escalation' }> = { type: 'escalation', level, action, moment, firedAt, conversation: conversationId(c), line: c.line, customer: customerOf(c.key), team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment }
+    if (c.helpdeskConversation) e.helpdesk = c.helpdeskConversation
+    emit(e)
   }
 
   /** The waiting period ends at `at` (a human reply or a resolution). */

@@ -29,6 +29,8 @@ export interface WaitingChat {
   readonly warnAt: number | null
   readonly breachAt: number | null
   readonly level: EscalationLevel
+  /** The helpdesk's own id of the conversation (events' helpdesk_conversation), for a deep link, or null. */
+  readonly helpdeskConversation: string | null
 }
 
 export interface LineTeamBacklog {
@@ -111,6 +113,7 @@ export function project(engines: readonly Engine[], now: number, opts: { waiting
         warnAt: Number.isFinite(warn) ? warn : null,
         breachAt: Number.isFinite(breach) ? breach : null,
         level: c.breachedAt !== null ? 'breach' : c.warnedAt !== null ? 'warning' : 'ok',
+        helpdeskConversation: c.helpdeskConversation ?? null,
       })
     }
   }

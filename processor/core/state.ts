@@ -73,6 +73,8 @@ export interface Conversation {
   breaches: number
   contained: boolean
   negativeMessages: number
+  /** The helpdesk's own id of the conversation, the latest an event carried (deep links; absent in older checkpoints). */
+  helpdeskConversation?: string | null
 }
 
 export function stateOf(c: Conversation): BacklogState {
@@ -157,5 +159,6 @@ export function newConversation(key: string, line: string, team: string, at: num
     breaches: 0,
     contained: false,
     negativeMessages: 0,
+    helpdeskConversation: null,
   }
 }

@@ -11,6 +11,7 @@ import type { Engine } from '../core/engine.js'
 import { conversationId } from '../core/state.js'
 import type { ProcessorMetrics } from '../metrics/registry.js'
 import { runbookUrl, type Config } from '../../schemas/config.js'
+import { helpdeskUrl, type HelpdeskUrlTemplates } from '../../schemas/helpdesk.js'
 
 /** The per-chat alert's name (docs/architecture.md "Alerts"; docs/glossary.md "Escalation limit, warning and breach"). */
 export const CHAT_ALERT = 'HelpdeskChatEscalation'
@@ -36,6 +37,8 @@ export interface AlertmanagerSinkOptions {
   runbookUrl?: string
   /** Names of the configured lines (`lines.<id>.name`): the summary and a `line_name` annotation say it. Labels keep the id. */
   lineNames?: Record<string, string>
+  /** The lines' `helpdesk_url` templates (config.lines): the alert links to the chat in the helpdesk. */
+  lines?: HelpdeskUrlTemplates
   now?: () => number
 }
 
@@ -74,11 +77,12 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions, deps: { lo
     metrics.alertsActive.set({ level: 'breach' }, open.breach)
   }
 
-  function hold(partition: number, e: Pick<Escalation, 'conversation' | 'line' | 'team' | 'agent' | 'level' | 'moment' | 'waitingSince'>) {
+  function hold(partition: number, e: Pick<Escalation, 'conversation' | 'line' | 'team' | 'agent' | 'level' | 'moment' | 'waitingSince' | 'helpdesk'>) {
     const waitingSince = new Date(e.waitingSince).toISOString()
     const waited = Math.round((e.moment - e.waitingSince) / 1000)
     const name = opts.lineNames?.[e.line]
     const where = name ? `${name} (line ${e.line}, team ${e.team})` : `line ${e.line} (team ${e.team})`
+    const link = helpdeskUrl(opts.lines ?? {}, e.line, e.helpdesk)
     held.set(keyOf(e.conversation, e.level), {
       partition,
       // Alertmanager tells alerts apart by their labels: the conversation must be one of them
@@ -99,6 +103,8 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions, deps: { lo
         waiting_since: waitingSince,
         ...(name ? { line_name: name } : {}),
         ...(opts.runbookUrl ? { runbook_url: opts.runbookUrl } : {}),
+        // An annotation, not a label: it may appear later in the chat's life without making a second alert.
+        ...(link ? { helpdesk_url: link } : {}),
       },
       startsAt: e.moment,
       endsAt: null,
@@ -140,7 +146,7 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions, deps: { lo
     if (now() - engine.clock > opts.pageMaxAgeMs) return
     for (const c of engine.view.convs.values()) {
       if (!c.open || c.waitingSince === null) continue
-      const base = { conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, waitingSince: c.waitingSince }
+      const base = { conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, waitingSince: c.waitingSince, helpdesk: c.helpdeskConversation ?? null }
       if (c.breachedAt !== null) hold(partition, { ...base, level: 'breach', moment: c.breachedAt })
       else if (c.warnedAt !== null) hold(partition, { ...base, level: 'warning', moment: c.warnedAt })
     }

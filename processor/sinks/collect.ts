@@ -42,7 +42,7 @@ export function createRowCollector(config: Config, initial?: CollectorState, par
      */
     collect(engine: Engine, version: number): { rows: RowBatch; effects: Effect[] } {
       const rows = emptyBatch()
-      for (const c of engine.drainChanged()) rows.conversations.push(conversationRow(c, version))
+      for (const c of engine.drainChanged()) rows.conversations.push(conversationRow(c, version, config.lines))
       const effects = engine.drainEffects()
       for (const e of effects) {
         rollup.add(e)

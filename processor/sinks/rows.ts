@@ -5,6 +5,7 @@
  */
 import type { Config } from '../../schemas/config.js'
 import type { Effect } from '../core/effects.js'
+import { helpdeskUrl, type HelpdeskUrlTemplates } from '../../schemas/helpdesk.js'
 import { botAnswered, conversationId, customerOf, handedOff, stateOf, type Conversation } from '../core/state.js'
 
 /** `YYYY-MM-DD hh:mm:ss.sss` (UTC), the text form DateTime64(3, 'UTC') reads in JSONEachRow. */
@@ -16,7 +17,8 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6
 
 export type ConversationRow = ReturnType<typeof conversationRow>
 
-export function conversationRow(c: Conversation, version: number) {
+/** `lines`: the lines' `helpdesk_url` templates, for the row's deep link (rendered at write time, so Grafana links with it as it is). */
+export function conversationRow(c: Conversation, version: number, lines: HelpdeskUrlTemplates = {}) {
   return {
     conversation_id: conversationId(c),
     line: c.line,
@@ -60,6 +62,8 @@ export function conversationRow(c: Conversation, version: number) {
     sentiment_sum: c.sentimentSum,
     sentiment_count: c.sentimentCount,
     negative_messages: c.negativeMessages,
+    helpdesk_conversation: c.helpdeskConversation ?? '',
+    helpdesk_url: helpdeskUrl(lines, c.line, c.helpdeskConversation) ?? '',
     version,
   }
 }

@@ -6,7 +6,12 @@
 import type { Engine } from '../core/engine.js'
 import { TimingStat } from '../core/timing.js'
 import { project, type WaitingChat } from '../core/projection.js'
+import { helpdeskUrl } from '../../schemas/helpdesk.js'
 
+/** A waiting chat as the page shows it: `link` opens it in the helpdesk (the line's helpdesk_url), or null. */
+export interface WallboardChat extends WaitingChat {
+  readonly link: string | null
+}
 export type { WaitingChat }
 
 export interface WallboardState {
@@ -16,7 +21,7 @@ export interface WallboardState {
   waitingTotal: number
   breached: number
   /** The longest-waiting chats first, at most `maxChats`. */
-  waiting: readonly WaitingChat[]
+  waiting: readonly WallboardChat[]
   lastHour: { frt: { count: number; p50: number | null; p90: number | null }; serviceLevel: number | null; opened: number; resolved: number }
   /** FRT of the last 5 minutes: the charts' current point. */
   last5m: { frt: { count: number; p50: number | null; p90: number | null } }
@@ -43,7 +48,8 @@ export function wallboardState(engines: readonly Engine[], now: number, maxChats
     for (const k of Object.keys(backlog) as Array<keyof typeof backlog>) backlog[k] += s.open[k]
     breached += s.overThreshold
   }
-  const waiting = p.waiting.slice(0, maxChats).map((c) => ({ ...c, sentiment: round(c.sentiment, 2) }))
+  const lines = engines[0]?.view.config.lines ?? {}
+  const waiting = p.waiting.slice(0, maxChats).map((c) => ({ ...c, sentiment: round(c.sentiment, 2), link: helpdeskUrl(lines, c.line, c.helpdeskConversation) }))
 
   const frt = merged(views.map((v) => v.rolling.frt.window(now, HOUR)))
   const frt5 = merged(views.map((v) => v.rolling.frt.window(now, 5 * 60_000)))

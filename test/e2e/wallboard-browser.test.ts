@@ -31,6 +31,8 @@ t.test('a breaching chat lights up on the wallboard within 2 s, leaves when answ
   const port = await freePort()
   // The demo's config: the simulator's lines by name (LINE is its Billing line).
   const config = loadConfig(DEMO_CONFIG)
+  // A deep link for the Billing line's chats (lines.<id>.helpdesk_url).
+  config.lines[LINE] = { ...config.lines[LINE]!, helpdesk_url: 'https://chatwoot.example.com/app/accounts/1/conversations/{conversation}' }
   const startProcessor = async () => {
     const p = createProcessor({ host: '127.0.0.1', port, config, partitions: 4, wallboardToken: TOKEN }, { nc: nats.nc, clickhouse: ch.client, log })
     await p.start()
@@ -76,6 +78,19 @@ t.test('a breaching chat lights up on the wallboard within 2 s, leaves when answ
   // The tile names the configured limits (defaults 300 s and 180 s), not a fixed "5 min".
   t.equal(await page.textContent('#t-breached-sub'), 'breached, still waiting (5 min 00 s; 3 min 00 s if negative)')
   await page.screenshot({ path: path.join(root, 'docs/wallboard.png') })
+
+  // The helpdesk names its conversation: the chat's code becomes a link to it (lines.<id>.helpdesk_url).
+  const assigned = await fetch(`${ingestUrl}/v1/events`, {
+    method: 'POST',
+    headers: bearer(),
+    body: JSON.stringify({ id: 'wallboard-assign-1', type: 'conversation.assigned', at: new Date().toISOString(), line: LINE, customer: '393339990001', agent_id: 'a-9', helpdesk_conversation: '1021' }),
+  })
+  t.equal(assigned.status, 200)
+  const link = await page.waitForSelector(`${row} td:first-child a`, { timeout: 10_000 })
+  t.equal(await link.getAttribute('href'), 'https://chatwoot.example.com/app/accounts/1/conversations/1021', 'the code links to the chat in the helpdesk')
+  t.equal(await link.getAttribute('target'), '_blank')
+  t.equal(await link.getAttribute('rel'), 'noopener noreferrer')
+  t.match(await link.textContent(), /^[0-9a-f]{6}$/, "the link's text is the chat's short code")
 
   // A human answers: the chat leaves the list.
   const reply = await fetch(`${ingestUrl}/v1/events`, {

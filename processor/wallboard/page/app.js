@@ -63,6 +63,17 @@
     return 'ok'
   }
 
+  /** The chat's helpdesk link when it is an http(s) URL (never javascript: or data:), else null. */
+  function helpdeskLink(value) {
+    if (typeof value !== 'string') return null
+    try {
+      const url = new URL(value)
+      return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null
+    } catch {
+      return null
+    }
+  }
+
   function renderChats() {
     const body = $('chats')
     const rows = []
@@ -74,6 +85,17 @@
         const td = document.createElement('td')
         td.textContent = text
         tr.appendChild(td)
+      }
+      const link = helpdeskLink(chat.link)
+      if (link) {
+        // The code opens the chat in the helpdesk (the line's helpdesk_url), in a new tab.
+        const a = document.createElement('a')
+        a.href = link
+        a.target = '_blank'
+        a.rel = 'noopener noreferrer'
+        a.title = 'Open in the helpdesk'
+        a.textContent = chat.code
+        tr.children[0].replaceChildren(a)
       }
       if (chat.sentiment !== null) tr.children[5].className = chat.sentiment < 0 ? 'neg' : chat.sentiment > 0 ? 'pos' : ''
       tr.children[6].className = 'waited'
