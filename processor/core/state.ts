@@ -73,6 +73,11 @@ export interface Conversation {
   breaches: number
   contained: boolean
   negativeMessages: number
+  /**
+   * SLA state packed in one small integer (sla-rules.ts): policy, priority, tier, misses counted,
+   * steps paged. Absent in checkpoints from before SLA policies (restored as normal, matched again).
+   */
+  sla: number
 }
 
 export function stateOf(c: Conversation): BacklogState {
@@ -147,5 +152,6 @@ export function newConversation(key: string, line: string, team: string, at: num
     breaches: 0,
     contained: false,
     negativeMessages: 0,
+    sla: 0,
   }
 }
