@@ -109,7 +109,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     return s
   }
   let live: LiveState | null = null
-  const metrics = createProcessorMetrics({ series: () => series.values(), live: () => live, frtTargetSeconds: thresholds.frt_target, sloObjective: opts.config.slo.objective })
+  const metrics = createProcessorMetrics({ series: () => series.values(), live: () => live, frtTargetSeconds: thresholds.frt_target, sloObjective: opts.config.slo.objective, linesRepliesFrom: Object.fromEntries(Object.entries(opts.config.lines).map(([id, lc]) => [id, lc.replies_from ?? 'helpdesk'])) })
   const partitions = opts.partitions ?? 1
   const runnerOptions: RunnerOptions = {
     ...defaultRunnerOptions,

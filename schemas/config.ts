@@ -56,6 +56,19 @@ export const LineConfig = Type.Object(
     /** Time zone of the line's peak-hours view, when it has no business hours. */
     timezone: Type.Optional(Type.String({ description: "IANA time zone of the line when it has no business_hours: its day (the wallboard's today) and peak hours; default UTC" })),
     business_hours: Type.Optional(BusinessHours),
+    /**
+     * Where the business's replies come from (docs/whatsapp-only.md). `helpdesk`: message.out
+     * events (POST /v1/events, a helpdesk adapter, coexistence echoes). `statuses`: also a
+     * business message known only from its status webhook (a wamid never seen before), for a
+     * line with no helpdesk feed.
+     */
+    replies_from: Type.Optional(
+      Type.Union([Type.Literal('helpdesk'), Type.Literal('statuses')], {
+        default: 'helpdesk',
+        description:
+          'where replies come from: helpdesk (message.out events, the default) or statuses (WhatsApp-only: a business message known only from its status webhook counts as a reply)',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'one WhatsApp business number, keyed by its phone_number_id' },
 )
@@ -81,7 +94,7 @@ export const TwilioAdapterConfig = Type.Object(
       Type.String({ pattern: TWILIO_WHATSAPP_ADDRESS }),
       Type.String({ pattern: '^[\\x21-\\x7e]{1,32}$', description: 'line id: 1–32 printable ASCII characters' }),
       // Without it a key that is not a whatsapp:+ address would be accepted and never match.
-      { default: {}, additionalProperties: false },
+      { default: {}, additionalProperties: false, description: 'business number (whatsapp:+E.164) → line id; a number not listed is refused (422)' },
     ),
   },
   { additionalProperties: false, default: {}, description: 'POST /webhooks/twilio (docs/connect-twilio.md)' },

@@ -5,7 +5,8 @@
  */
 import type { CanonicalEvent } from '../../schemas/events.js'
 import { lineTeam } from '../../schemas/config.js'
-import { newConversation, botAnswered, CategorySource, type Conversation } from './state.js'
+import { newConversation, botAnswered, CategorySource, APP_WRITER, STATUS_WRITER, type Conversation } from './state.js'
+import type { SenderKind } from '../../schemas/events.js'
 import { TimerKind } from './timers.js'
 import type { createEscalation } from './escalation.js'
 import type { Sla } from './sla.js'
@@ -155,14 +156,27 @@ export function createConversations(ctx: CoreContext, { escalation, outcomes, wi
   }
 
   function messageOut(e: Event<'message.out'>, at: number) {
+    outbound(e.line, e.customer, e.sender_kind, e.agent_id ?? APP_WRITER, e.survey, at)
+  }
+
+  /**
+   * A business message known only from its first status webhook, on a line with replies_from:
+   * statuses (docs/whatsapp-only.md): a reply by an unknown writer, as a human's would be.
+   */
+  function statusReply(e: Event<'message.status'>, at: number) {
+    emit({ type: 'reply_inferred', line: e.line ?? '', at })
+    outbound(e.line, e.customer, 'app', STATUS_WRITER, false, at)
+  }
+
+  function outbound(line: string | null, customer: string | null, sender: SenderKind, writer: string, survey: boolean, at: number) {
     totals.messagesOut++
-    rolling.counts.add(e.line ?? '', at, 'messages_out')
-    const key = `${e.line}|${e.customer}`
+    rolling.counts.add(line ?? '', at, 'messages_out')
+    const key = `${line}|${customer}`
     const c = convs.get(key)
-    if ((!c || !c.open) && (e.sender_kind === 'agent' || e.sender_kind === 'app')) rememberEarlyReply(key, at, e.agent_id ?? 'app')
+    if ((!c || !c.open) && (sender === 'agent' || sender === 'app')) rememberEarlyReply(key, at, writer)
     if (!c) return
-    if (e.sender_kind === 'automation') {
-      if (e.survey) c.surveyAt = at
+    if (sender === 'automation') {
+      if (survey) c.surveyAt = at
       if (c.open) {
         touchMessage(c, at)
         changed(c)
@@ -174,7 +188,7 @@ export function createConversations(ctx: CoreContext, { escalation, outcomes, wi
     touchMessage(c, at)
     // The row's messages_out and last_message_at moved, whatever follows (a bot message after a human one changes nothing else).
     changed(c)
-    if (e.sender_kind === 'bot') {
+    if (sender === 'bot') {
       if (!c.hasHuman && c.handoffAt === null) {
         if (!botAnswered(c)) responses.botFirstResponse(c, at)
         c.botPhase = true
@@ -183,7 +197,7 @@ export function createConversations(ctx: CoreContext, { escalation, outcomes, wi
       }
       return
     }
-    responses.humanReply(c, at, e.agent_id ?? 'app')
+    responses.humanReply(c, at, writer)
   }
 
   function rememberEarlyReply(key: string, at: number, writer: string) {
@@ -225,5 +239,5 @@ export function createConversations(ctx: CoreContext, { escalation, outcomes, wi
     changed(c)
   }
 
-  return { earlyReplies, resolve, messageIn, messageOut, assigned, handoff }
+  return { earlyReplies, resolve, messageIn, messageOut, statusReply, assigned, handoff }
 }

@@ -66,6 +66,11 @@ export class DeliveryTracker {
     return v !== -1 ? v : this.previous.get(id)
   }
 
+  /** Whether any message.out or status of this message id has been seen (within 1.5–3 days). */
+  knows(messageId: string): boolean {
+    return this.lookup(messageId) !== -1
+  }
+
   /** A business message with an id (API message.sent or an echo). */
   sent(messageId: string, sender: SenderKind, at: number): void {
     this.rotate(at)

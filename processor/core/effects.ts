@@ -24,5 +24,7 @@ export type Effect =
   | { type: 'fcr'; conversation: string; line: string; customer: string; fcr: boolean }
   | { type: 'missed'; conversation: string; line: string; team: string; at: number }
   | { type: 'status'; line: string; status: string; codes: number[] }
+  // A business message known only from its status (replies_from: statuses), counted as a reply.
+  | { type: 'reply_inferred'; line: string; at: number }
   // Each agent's cumulative times at the end of a minute of event time, as the clock passes it.
   | { type: 'agent_minute'; end: number; agents: ReturnType<Agents['totals']> }

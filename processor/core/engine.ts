@@ -74,6 +74,8 @@ export function createEngine(config: Config, initial?: EngineState) {
   }
   const { convs, timers, agents, tallies } = ctx
   const dedup = new Dedup(config.processing.dedup_days)
+  /** Lines whose replies are also known from statuses (lines.<id>.replies_from: statuses). */
+  const statusLines = new Set(Object.entries(config.lines).filter(([, lc]) => lc.replies_from === 'statuses').map(([id]) => id))
   const delivery = new DeliveryTracker()
 
   // The KPI modules (docs/processor.md "The core's modules").
@@ -94,8 +96,13 @@ export function createEngine(config: Config, initial?: EngineState) {
         return conversations.messageOut(e, at)
       case 'message.status': {
         const codes = e.errors.length ? e.errors.map((x) => x.code) : NO_CODES
+        // WhatsApp-only lines: the first status of a message never seen is the business's message,
+        // when it is `sent` or `delivered` (a `read` may be of a message older than the tracker's
+        // memory; a `failed` one reached nobody): docs/whatsapp-only.md.
+        const unseen = statusLines.has(e.line ?? '') && !delivery.knows(e.message_id)
         const moved = delivery.status(e.message_id, e.status, codes, at, e.line)
         if (moved) ctx.emit({ type: 'status', line: e.line ?? '', status: moved, codes })
+        if (unseen && (moved === 'sent' || moved === 'delivered')) conversations.statusReply(e, at)
         return
       }
       case 'conversation.assigned':

@@ -4,7 +4,7 @@
  * business seconds; the FRT-within-target decision every reader takes from the sample effect.
  */
 import { businessSeconds } from './calendar.js'
-import type { Conversation } from './state.js'
+import { isAgentWriter, STATUS_WRITER, type Conversation } from './state.js'
 import type { Sla } from './sla.js'
 import { calendarOf } from './sla-rules.js'
 import { S, type CoreContext } from './context.js'
@@ -26,10 +26,14 @@ export function createResponseTimes({ th, slaRules, agents, tallies, emit, chang
     emit({ type: 'sample', metric, seconds, at, line: c.line, team: c.team, agent: c.agent, withinTarget: metric === 'frt' && frtWithinTarget(seconds) })
   }
 
-  /** A human business message: an agent, or the business app of a coexistence number. */
+  /**
+   * A human business message: an agent, the business app of a coexistence number, or (a line with
+   * replies_from: statuses) a business message known only from its status. That last writer is
+   * unknown, so it never makes a chat "several writers" (FCR) against a known one.
+   */
   function humanReply(c: Conversation, at: number, writer: string) {
-    if (c.writer === null) c.writer = writer
-    else if (c.writer !== writer) c.severalWriters = true
+    if (c.writer === null || c.writer === STATUS_WRITER) c.writer = writer
+    else if (writer !== STATUS_WRITER && c.writer !== writer) c.severalWriters = true
     c.hasHuman = true
     if (c.botPhase) {
       c.botPhase = false
@@ -57,7 +61,7 @@ export function createResponseTimes({ th, slaRules, agents, tallies, emit, chang
       totals.frtWithinTarget++
       rolling.counts.add(c.line, at, 'frt_within_target')
     }
-    if (writer !== 'app') agentStats(writer).frt.add(secs)
+    if (isAgentWriter(writer)) agentStats(writer).frt.add(secs)
     // The team's calendar wins over the line's (docs/sla.md "Calendars and holidays").
     const cal = calendarOf(slaRules, c)
     if (cal) {
@@ -74,7 +78,7 @@ export function createResponseTimes({ th, slaRules, agents, tallies, emit, chang
     timing.nrt.add(secs)
     rolling.nrt.add(at, secs)
     ;(c.nrtSamples ??= []).push(secs)
-    if (writer !== 'app') agentStats(writer).nrt.add(secs)
+    if (isAgentWriter(writer)) agentStats(writer).nrt.add(secs)
     const cal = calendarOf(slaRules, c)
     if (cal) {
       const business = businessSeconds(cal, since, Math.max(since, at))

@@ -95,6 +95,16 @@ export function partsOfConversationId(id: string): { line: string; customer: str
   const key = id.slice(0, id.lastIndexOf('#'))
   return { line: key.slice(0, key.indexOf('|')), customer: customerOf(key) }
 }
+/** The writer of business messages typed in the WhatsApp Business app (coexistence echoes): no agent. */
+export const APP_WRITER = 'app'
+/**
+ * The writer of a business message known only from its status webhook, on a line with
+ * `replies_from: statuses` (docs/whatsapp-only.md): human or bot, which agent, nobody knows.
+ */
+export const STATUS_WRITER = 'business'
+/** Whether a writer is an agent, whose timings and resolutions are credited to them. */
+export const isAgentWriter = (writer: string) => writer !== APP_WRITER && writer !== STATUS_WRITER
+
 /** A bot answered before any human or hand-over: its first answer is timed (one field less per chat). */
 export const botAnswered = (c: Conversation) => c.botFirstSeconds !== null
 /** Handed over by a bot that had answered (KPIS.md "Bots"). */

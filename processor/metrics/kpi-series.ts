@@ -145,6 +145,10 @@ export class KpiSeries {
         case 'missed':
           this.inc('missed', [e.line, e.team])
           break
+        case 'reply_inferred':
+          // A business message known only from its status: nobody knows who sent it.
+          this.inc('messages', [e.line, 'out', 'unknown'])
+          break
         case 'status':
           this.inc('statuses', [e.line, e.status])
           if (e.status === 'failed') for (const code of e.codes.length ? e.codes : [0]) this.inc('failures', [e.line, errorCodeLabel(code)])

@@ -10,6 +10,8 @@ export interface KpiSources {
   /** The latest point-in-time figures (refreshed every second), or null before the first. */
   live(): LiveState | null
   frtTargetSeconds: number
+  /** Each configured line's replies_from (docs/whatsapp-only.md), for helpdesk_line_info. */
+  linesRepliesFrom?: Record<string, string>
   sloObjective: number
 }
 
@@ -165,6 +167,13 @@ export function createProcessorMetrics(sources: KpiSources) {
   // Both results exist from the start at 0, so rate() counts the first post too.
   for (const result of ['ok', 'error']) alertmanagerPosts.inc({ result }, 0)
   new Gauge({ name: 'helpdesk_frt_target_seconds', help: 'thresholds.frt_target of the configuration', registers: [registry] }).set(sources.frtTargetSeconds)
+  const lineInfo = new Gauge({
+    name: 'helpdesk_line_info',
+    help: "1 per configured line; replies_from says where its replies come from (helpdesk, or statuses: WhatsApp-only, who replied is unknown)",
+    labelNames: ['line', 'replies_from'] as const,
+    registers: [registry],
+  })
+  for (const [line, from] of Object.entries(sources.linesRepliesFrom ?? {})) lineInfo.set({ line, replies_from: from }, 1)
   new Gauge({ name: 'helpdesk_slo_objective_ratio', help: 'slo.objective of the configuration (first responses within target)', registers: [registry] }).set(sources.sloObjective)
   return {
     registry,

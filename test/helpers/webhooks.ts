@@ -46,3 +46,47 @@ export async function postSigned(baseUrl: string, raw: string | Buffer, secret =
     body: raw,
   })
 }
+
+/** Meta's status webhook for a business message `id` to customer `to` (statuses[], field messages). */
+export function statusWebhook(opts: { line?: string; to: string; id: string; status: string; ts: number }) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: opts.line ?? '106540352242922' },
+              statuses: [{ id: opts.id, status: opts.status, timestamp: String(opts.ts), recipient_id: opts.to }],
+            },
+          },
+        ],
+      },
+    ],
+  }
+}
+
+/** Meta's smb_message_echoes webhook: a message typed in the WhatsApp Business app of a coexistence number. */
+export function echoWebhook(opts: { line?: string; to: string; id: string; ts: number; body?: string }) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            field: 'smb_message_echoes',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: opts.line ?? '106540352242922' },
+              message_echoes: [{ from: '15550783881', to: opts.to, id: opts.id, timestamp: String(opts.ts), type: 'text', text: { body: opts.body ?? 'Ciao, eccomi' } }],
+            },
+          },
+        ],
+      },
+    ],
+  }
+}

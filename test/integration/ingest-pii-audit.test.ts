@@ -19,6 +19,8 @@ import { phoneDataOf, phoneForms, filesUnder, findAny } from '../helpers/phone-f
 import { STREAM } from '../../bus/stream.js'
 import { dialog360Fixture, dialog360FixtureNames, postDialog360 } from '../helpers/dialog360.js'
 import { postTwilio, twilioFixture, twilioFixtureNames } from '../helpers/twilio.js'
+import { CHATWOOT_FIXTURES_DIR, chatwootFixture, chatwootIngestOptions, postChatwoot } from '../helpers/chatwoot.js'
+import { readdirSync } from 'node:fs'
 
 const payloads = loadFixtures().flatMap(({ file, raw }) => {
   try {
@@ -33,7 +35,9 @@ const dialog360 = dialog360FixtureNames().filter((f) => f.startsWith('cloud-')).
 const twilio = twilioFixtureNames().map((file) => ({ file, params: twilioFixture(file) }))
 const twilioNumbers = twilio.flatMap(({ params }) => [params.From, params.To, params.WaId].filter((a): a is string => !!a).map((a) => a.replace(/^whatsapp:\+/, '')))
 const twilioSids = twilio.flatMap(({ params }) => Object.entries(params).filter(([k]) => k.endsWith('Sid')).map(([, v]) => v))
-const meta = phoneDataOf([...payloads.map((p) => p.json), ...dialog360.map((p) => JSON.parse(p.raw) as unknown)])
+// Chatwoot's: the contact's phone_number and its wa_id (contact_inbox.source_id), wamids as source_id.
+const chatwoot = readdirSync(CHATWOOT_FIXTURES_DIR).filter((f) => f.endsWith('.json')).sort().map((file) => ({ file, raw: chatwootFixture(file) }))
+const meta = phoneDataOf([...payloads.map((p) => p.json), ...dialog360.map((p) => JSON.parse(p.raw) as unknown), ...chatwoot.map((p) => JSON.parse(p.raw.toString()) as unknown)])
 const numbers = [...new Set([...meta.numbers, ...twilioNumbers])].sort()
 const metaIds = meta.metaIds
 const forms = phoneForms(numbers)
@@ -52,7 +56,7 @@ t.test('no phone number in any form in the NATS stream, its files, or any ClickH
   t.same(findAny(MATCH_WAMID, forms), ['MTQxMjU1NTA4Mj'], 'the base64 forms find the number inside a wamid')
 
   const nats = await startNats(t)
-  const { url } = await startIngest(t, nats.nc)
+  const { url } = await startIngest(t, nats.nc, chatwootIngestOptions())
 
   let accepted = 0
   for (const { file, raw } of payloads) {
@@ -74,6 +78,8 @@ t.test('no phone number in any form in the NATS stream, its files, or any ClickH
   t.equal((await postSigned(url, JSON.stringify(status))).status, 200, 'the status webhook is accepted')
   for (const { file, raw } of dialog360) t.equal((await postDialog360(url, raw)).status, 200, `360dialog ${file}: 200`)
   for (const { file, params } of twilio) t.equal((await postTwilio(url, params)).status, 200, `Twilio ${file}: 200`)
+  for (const { file, raw } of chatwoot) t.equal((await postChatwoot(url, raw)).status, 200, `Chatwoot ${file}: 200`)
+  t.ok(numbers.includes('393331234567'), "the Chatwoot contact's number is searched for")
   t.ok(twilioNumbers.includes('14155550101') && twilioSids.includes('SM66666666666666666666666666666666'), 'the Twilio numbers and SIDs are searched for')
 
   // Helpdesk events: a number as the customer, a wamid as the event id and the message_id.
@@ -142,5 +148,5 @@ t.test('no phone number in any form in the NATS stream, its files, or any ClickH
   t.ok(files.some((f) => f.file.endsWith('.blk')), `${files.length} store files, message blocks among them`)
   t.same(findAny(disk, phoneForms([CANARY])).length, phoneForms([CANARY]).length, 'the search finds the canary in the files')
   for (const f of files) t.same(findAny(f.text.replace(/canary [\x20-\x7e]*/g, ''), needles), [], `nothing in ${f.file.slice(nats.storeDir.length)}`)
-  t.comment(`audit: ${payloads.length} fixtures + ${dialog360.length} 360dialog + ${twilio.length} Twilio + ${api.length} helpdesk events, ${numbers.length} numbers, ${metaIds.length} wamids, ${needles.length} search strings, ${stored.length} messages, ${files.length} files (${disk.length} bytes)`)
+  t.comment(`audit: ${payloads.length} fixtures + ${dialog360.length} 360dialog + ${twilio.length} Twilio + ${chatwoot.length} Chatwoot + ${api.length} helpdesk events, ${numbers.length} numbers, ${metaIds.length} wamids, ${needles.length} search strings, ${stored.length} messages, ${files.length} files (${disk.length} bytes)`)
 })

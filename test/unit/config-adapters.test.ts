@@ -2,7 +2,7 @@ import t from 'tap'
 import { parseConfig } from '../../schemas/config.js'
 
 t.test('adapters.twilio: defaults, and a wrong value stops start-up naming the field', async (t) => {
-  t.same(parseConfig({}).adapters, { twilio: { numbers: {} } })
+  t.same(parseConfig({}).adapters.twilio, { numbers: {} })
   const ok = parseConfig({ adapters: { twilio: { public_url: 'https://hooks.example.com/deskpulse/webhooks/twilio', numbers: { 'whatsapp:+14155238886': '106540352242922' } } } })
   t.same(ok.adapters.twilio.numbers, { 'whatsapp:+14155238886': '106540352242922' })
   t.throws(() => parseConfig({ adapters: { twilio: { numbers: { '+14155238886': 'L1' } } } }), { code: 'DESKPULSE_ERR_CONFIG', message: /adapters\.twilio\.numbers/ }, 'a key without whatsapp:')

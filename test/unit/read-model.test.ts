@@ -33,6 +33,10 @@ const code = (line: string) => (/^\s*(\/\/|\*|\/\*\*)/.test(line) ? '' : line.re
 const ALLOWED = [
   // The configured FRT target exported as its own gauge, for the SLO recording rules.
   { file: 'processor/processor.ts', text: 'frtTargetSeconds: thresholds.frt_target' },
+  // The configured escalation limits sent to the wallboard page for the breached tile's caption
+  // only; which chats are breached comes from the projection.
+  { file: 'processor/processor.ts', text: 'escalation: { after: thresholds.escalate_after, afterNegative: thresholds.escalate_after_negative }' },
+  { file: 'processor/wallboard/feed.ts', text: 'escalation: { after: defaultConfig().thresholds.escalate_after, afterNegative: defaultConfig().thresholds.escalate_after_negative }' },
 ]
 
 t.test('no KPI threshold or formula outside processor/core', async (t) => {
