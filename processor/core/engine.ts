@@ -316,6 +316,6 @@ export function createEngine(config: Config, initial?: EngineState) {
       return out
     },
     /** Read-only views for the projection (projection.ts) and the summary (summary.ts). */
-    view: { fullResolution: outcomes.fullResolutionTiming, today, slaRules, convs, fcrWatch: outcomes.fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers, categories },
+    view: { fullResolution: outcomes.fullResolutionTiming, today, slaRules, sla: tallies.sla, convs, fcrWatch: outcomes.fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers, categories },
   }
 }
