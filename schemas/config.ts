@@ -270,7 +270,7 @@ export const ConfigSchema = Type.Object(
       {
         events_days: Days(30, 'raw events (table events), by event time; 0 keeps them for ever'),
         conversations_days: Days(400, 'conversations, by opening time; 0 keeps them for ever'),
-        rollups_days: Days(400, 'kpi_minute and agent_minute by minute, escalations by waiting start; 0 keeps them for ever'),
+        rollups_days: Days(400, 'kpi_minute and agent_minute by minute, escalations and sla_outcomes by waiting or target start; 0 keeps them for ever'),
       },
       { additionalProperties: false, default: {}, description: 'ClickHouse TTLs in days, applied by deskpulse migrate and at start-up' },
     ),

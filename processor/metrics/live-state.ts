@@ -4,6 +4,7 @@
  */
 import type { Engine } from '../core/engine.js'
 import { project, type LineTeamBacklog } from '../core/projection.js'
+import { SLA_TARGETS, type SlaTarget } from '../../schemas/sla-config.js'
 
 export type LineTeamState = LineTeamBacklog
 
@@ -22,6 +23,8 @@ export interface LiveState {
   at: number
   byLineTeam: readonly LineTeamState[]
   teams: TeamAgents[]
+  /** SLA targets still running per policy (every configured policy and default, 0 included). */
+  slaActive: Array<{ policy: string; target: SlaTarget; active: number }>
 }
 
 /** The gauges' selection of the core's projection (processor/core/projection.ts). */
@@ -37,5 +40,7 @@ export function liveState(engines: readonly Engine[], now: number): LiveState {
     if (a.active > 0) t.occupied++
     t.loadSum += a.load
   }
-  return { at: now, byLineTeam: p.byLineTeam, teams: [...teams.values()] }
+  const policies = new Set([...(engines[0]?.view.slaRules.policies.map((x) => x.name) ?? []), ...p.slaActive.keys()])
+  const slaActive = [...policies].flatMap((policy) => SLA_TARGETS.map((target, i) => ({ policy, target, active: p.slaActive.get(policy)?.[i] ?? 0 })))
+  return { at: now, byLineTeam: p.byLineTeam, teams: [...teams.values()], slaActive }
 }

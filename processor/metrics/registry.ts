@@ -135,6 +135,9 @@ function liveText(sources: KpiSources, out: Exposition, seenLineTeams: Map<strin
       if (v !== null) out.sample(name, labels, v)
     }
   }
+  out.header('helpdesk_sla_active', 'SLA targets still running (not yet hit or missed) of open conversations, by policy and target (docs/sla.md)', 'gauge')
+  for (const s of live?.slaActive ?? []) out.sample('helpdesk_sla_active', slaLabels.get(`${s.policy}\u0001${s.target}`, [s.policy, s.target]), s.active)
+
   perTeam('helpdesk_agents_online', 'Agents with status online', (t) => t?.online ?? 0)
   perTeam('helpdesk_agent_active_conversations', "Active conversations (open, not awaiting the customer) of the team's agents", (t) => t?.active ?? 0)
   // No online agent: no ratio (a gap, not a misleading 0).
@@ -145,6 +148,7 @@ function liveText(sources: KpiSources, out: Exposition, seenLineTeams: Map<strin
 const STATES = ['bot', 'unassigned', 'awaiting_agent', 'awaiting_customer'] as const
 const lineTeamLabels = new LabelCache(['line', 'team'])
 const teamLabels = new LabelCache(['team'])
+const slaLabels = new LabelCache(['policy', 'target'])
 
 /** The processor's series (docs/metrics.md), on a registry of its own. */
 export function createProcessorMetrics(sources: KpiSources) {

@@ -6,6 +6,7 @@
 import type { Config } from '../../schemas/config.js'
 import type { Effect } from '../core/effects.js'
 import { botAnswered, conversationId, customerOf, handedOff, stateOf, type Conversation } from '../core/state.js'
+import { activeTargets, policyOf, priorityOf, type SlaRules } from '../core/sla-rules.js'
 
 /** `YYYY-MM-DD hh:mm:ss.sss` (UTC), the text form DateTime64(3, 'UTC') reads in JSONEachRow. */
 const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
@@ -16,7 +17,7 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6
 
 export type ConversationRow = ReturnType<typeof conversationRow>
 
-export function conversationRow(c: Conversation, version: number) {
+export function conversationRow(c: Conversation, version: number, rules: SlaRules) {
   return {
     conversation_id: conversationId(c),
     line: c.line,
@@ -60,6 +61,25 @@ export function conversationRow(c: Conversation, version: number) {
     sentiment_sum: c.sentimentSum,
     sentiment_count: c.sentimentCount,
     negative_messages: c.negativeMessages,
+    priority: priorityOf(c),
+    sla_policy: policyOf(rules, c).name,
+    sla_active: activeTargets(rules, c),
+    version,
+  }
+}
+
+/** An SLA target's outcome (docs/sla.md "Outcomes"). */
+export function slaOutcomeRow(e: Extract<Effect, { type: 'sla' }>, version: number) {
+  return {
+    conversation_id: `${e.key}#${e.openedAt}`,
+    line: e.line,
+    customer: customerOf(e.key),
+    team: e.team,
+    policy: e.policy,
+    target: e.target,
+    outcome: e.outcome,
+    started_at: ts(e.startedAt),
+    decided_at: ts(e.at),
     version,
   }
 }

@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { createKpiPipeline } from '../../processor/core/pipeline.js'
-import { createEngine, type EngineState } from '../../processor/core/engine.js'
+import { createEngine } from '../../processor/core/engine.js'
 import { summarise } from '../../processor/core/summary.js'
 import { project, reassignmentHint } from '../../processor/core/projection.js'
 import { parseConfig, ConfigError, type Config } from '../../schemas/config.js'
@@ -162,9 +162,9 @@ t.test('a checkpoint from before SLA policies restores (normal, default policy, 
   for (const e of [ev.in(0), ev.in(0, { c: 'c2' })]) engine.apply(e)
   engine.drainEffects()
   engine.drainChanged()
-  const state = structuredClone(engine.exportState()) as EngineState & { convs: Array<Record<string, unknown>> }
+  const state = structuredClone(engine.exportState())
   delete state.sla
-  for (const c of state.convs) delete c.sla
+  for (const c of state.convs as unknown as Array<{ sla?: number }>) delete c.sla
   delete (state.tallies as { sla?: unknown }).sla
   const restored = createEngine(vipConfig, state)
   restored.apply(ev.prioritised(5, 'urgent', { c: 'c2', tier: 'vip' }))
