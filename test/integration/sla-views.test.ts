@@ -25,7 +25,7 @@ const config = parseConfig({
 
 t.test('replay, live and report agree on sla', async (t) => {
   const ch = await startClickHouse(t)
-  const events = [
+  const story = [
     // v: urgent VIP from 5 s; first reply 20 s (hit), customer again at 100 s, reply at 200 s (NRT 100 s > 60: missed),
     // resolved at 300 s (≤ 600: hit).
     ev.in(0, { c: 'v' }),
@@ -45,6 +45,8 @@ t.test('replay, live and report agree on sla', async (t) => {
     ev.in(450, { c: 'w' }),
     ev.prioritised(451, 'urgent', { c: 'w', tier: 'vip' }),
   ]
+  // In event-time order, as the stream delivers them (stable: same-instant events keep their order).
+  const events = story.map((e, i) => ({ e, i })).sort((a, b) => a.e.at.localeCompare(b.e.at) || a.i - b.i).map(({ e }) => e)
   const p = createKpiPipeline(config, 0)
   const collector = createRowCollector(config)
   for (const [i, e] of events.entries()) {
