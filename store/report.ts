@@ -172,10 +172,16 @@ SELECT policy, target, countIf(outcome = 'hit') AS hit, countIf(outcome = 'misse
 WHERE decided_at <= ${UNTIL} AND conversation_id IN (SELECT conversation_id FROM conversations FINAL WHERE ${WINDOW})
 GROUP BY policy, target`
 
-/** SLA targets running, as the open conversations' rows were last written (point in time, like the backlog). */
+/**
+ * SLA targets running and misses not yet logged, as the open conversations' rows were last
+ * written (point in time, like the backlog).
+ */
 const SLA_ACTIVE_SQL = `
-SELECT sla_policy AS policy, target, count() AS active FROM conversations FINAL ARRAY JOIN sla_active AS target
-WHERE open = 1 GROUP BY policy, target`
+SELECT sla_policy AS policy, p.2 AS target, countIf(p.1 = 'active') AS active, countIf(p.1 = 'missed') AS pending
+FROM conversations FINAL
+ARRAY JOIN arrayConcat(arrayMap(x -> ('active', x), sla_active), arrayMap(x -> ('missed', x), sla_missed)) AS p
+WHERE open = 1
+GROUP BY policy, target`
 
 const CATEGORIES_SQL = `
 SELECT category, count() AS n FROM conversations FINAL WHERE ${WINDOW} GROUP BY category ORDER BY category`
@@ -207,7 +213,7 @@ function slaOf(config: Config, outcomes: Row[], active: Row[]): SlaSummary {
   return Object.fromEntries(
     names.map((policy) => [
       policy,
-      Object.fromEntries(SLA_TARGETS.map((target) => [target, { hit: pick(outcomes, policy, target, 'hit'), missed: pick(outcomes, policy, target, 'missed'), active: pick(active, policy, target, 'active') }])) as SlaSummary[string],
+      Object.fromEntries(SLA_TARGETS.map((target) => [target, { hit: pick(outcomes, policy, target, 'hit'), missed: pick(outcomes, policy, target, 'missed') + pick(active, policy, target, 'pending'), active: pick(active, policy, target, 'active') }])) as SlaSummary[string],
     ]),
   )
 }

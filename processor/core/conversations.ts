@@ -21,7 +21,7 @@ const SILENT_TYPES = new Set(['reaction', 'system'])
 
 export interface ConversationDeps {
   escalation: ReturnType<typeof createEscalation>
-  sla: Pick<Sla, 'open'>
+  sla: Pick<Sla, 'open' | 'closed'>
   outcomes: ReturnType<typeof createOutcomes>
   windows: ReturnType<typeof createWindows>
   responses: ReturnType<typeof createResponseTimes>
@@ -91,6 +91,7 @@ export function createConversations(ctx: CoreContext, { escalation, outcomes, wi
     }
     timers.push({ at: at + Math.max(th.reopen_window, th.csat_window) * S, kind: TimerKind.Compact, key: c.key, ref: at })
     if (by !== 'timeout') outcomes.creditResolution(c)
+    sla.closed(c, at)
     emit({ type: 'resolved', line: c.line, team: c.team, by, at, bot })
     agents.recount(c, at)
     changed(c)

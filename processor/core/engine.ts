@@ -270,6 +270,7 @@ export function createEngine(config: Config, initial?: EngineState) {
       if (!list) continue
       if (c.open) {
         escalation.endWaiting(c, Math.max(clock, c.waitingSince ?? -Infinity))
+        sla.closed(c, Math.max(clock, c.openedAt))
         if (c.countedAgent) agents.move(c.countedAgent, null, Math.max(clock, c.openedAt))
         c.countedAgent = null
       }

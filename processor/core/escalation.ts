@@ -9,7 +9,7 @@ import { TimerKind } from './timers.js'
 import { conversationId, customerOf, type Conversation } from './state.js'
 import type { CoreContext } from './context.js'
 import type { Sla } from './sla.js'
-import { NRT_MISSED, after, escalationCalendar, policyOf, priorityOf, stepMoment, stepsPaged, withSteps, type SlaRules } from './sla-rules.js'
+import { LOGGED_BIT, NRT_MISSED, after, escalationCalendar, policyOf, stepMoment, stepsPaged, withSteps, type SlaRules } from './sla-rules.js'
 
 /**
  * When a waiting conversation warns and breaches (ms; Infinity when the calendar never reaches
@@ -49,7 +49,7 @@ export function createEscalation(ctx: CoreContext, sla: Sla) {
   }
 
   function notify(c: Conversation, level: string, action: 'fire' | 'resolve' | 'retract', moment: number, firedAt = moment) {
-    emit({ type: 'escalation', level, action, moment, firedAt, conversation: conversationId(c), line: c.line, customer: customerOf(c.key), team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment, policy: policyOf(rules, c).name, priority: priorityOf(c) })
+    emit({ type: 'escalation', level, action, moment, firedAt, conversation: conversationId(c), line: c.line, customer: customerOf(c.key), team: c.team, agent: c.agent, waitingSince: c.waitingSince ?? moment })
   }
 
   /** Ends one fired alert at `at`: answered, or retracted when `at` is before it fired. */
@@ -70,6 +70,7 @@ export function createEscalation(ctx: CoreContext, sla: Sla) {
   /** The waiting period ends at `at` (a human reply or a resolution). */
   function endWaiting(c: Conversation, at: number) {
     if (c.waitingSince === null) return
+    sla.waitingEnded(c, at)
     if (c.warnedAt !== null) end(c, 'warning', c.warnedAt, at)
     if (c.breachedAt !== null) {
       end(c, 'breach', c.breachedAt, at)
@@ -87,7 +88,7 @@ export function createEscalation(ctx: CoreContext, sla: Sla) {
     c.warnedAt = null
     c.breachedAt = null
     // A new waiting period: its next-response target is timed afresh.
-    c.sla = withSteps(c.sla & ~NRT_MISSED, 0)
+    c.sla = withSteps(c.sla & ~(NRT_MISSED | LOGGED_BIT[1]), 0)
     scheduleEscalation(c)
   }
 

@@ -8,7 +8,7 @@
 import type { Engine } from './engine.js'
 import { escalationMoments } from './escalation.js'
 import { conversationId, stateOf, type BacklogState } from './state.js'
-import { policyOf, priorityOf, stepsPaged, targetActive } from './sla-rules.js'
+import { missPending, policyOf, priorityOf, stepsPaged, targetActive } from './sla-rules.js'
 
 /** ok, warning, breach, or the name of the highest escalation step paged (docs/sla.md). */
 export type EscalationLevel = string
@@ -66,8 +66,11 @@ export interface Projection {
   /** Every waiting chat, the longest-waiting first. */
   readonly waiting: readonly WaitingChat[]
   readonly agents: readonly AgentLoad[]
-  /** SLA targets still running, per policy name: [first response, next response, resolution]. */
-  readonly slaActive: ReadonlyMap<string, readonly [number, number, number]>
+  /**
+   * Per policy name and target (first response, next response, resolution): [running, missed not
+   * yet logged] (sla.ts: a miss is logged when its target closes; readers add these to the tallies).
+   */
+  readonly sla: ReadonlyMap<string, ReadonlyArray<readonly [number, number]>>
 }
 
 /** KPIS.md "Agent load": one agent's share of their capacity in use, at most 1. */
@@ -84,7 +87,7 @@ export function project(engines: readonly Engine[], now: number, opts: { waiting
   const withWaiting = opts.waiting ?? true
   const byKey = new Map<string, { line: string; team: string; open: Record<BacklogState, number>; awaitingFirstResponse: number; overThreshold: number; oldestWaitingSince: number | null; windowClosing: number }>()
   const waiting: WaitingChat[] = []
-  const slaActive = new Map<string, [number, number, number]>()
+  const sla = new Map<string, Array<[number, number]>>()
   const moments = { warn: 0, breach: 0 }
   for (const engine of engines) {
     const { convs, config, slaRules } = engine.view
@@ -94,9 +97,12 @@ export function project(engines: readonly Engine[], now: number, opts: { waiting
     for (const c of convs.values()) {
       if (!c.open) continue
       const policy = policyOf(slaRules, c)
-      let active = slaActive.get(policy.name)
-      if (!active) slaActive.set(policy.name, (active = [0, 0, 0]))
-      for (let i = 0; i < 3; i++) if (targetActive(slaRules, c, i)) active[i]!++
+      let row = sla.get(policy.name)
+      if (!row) sla.set(policy.name, (row = [[0, 0], [0, 0], [0, 0]]))
+      for (let i = 0; i < 3; i++) {
+        if (targetActive(slaRules, c, i)) row[i]![0]++
+        if (missPending(c, i)) row[i]![1]++
+      }
       const key = `${c.line}\u0001${c.team}`
       let s = byKey.get(key)
       if (!s) byKey.set(key, (s = { line: c.line, team: c.team, open: emptyBacklog(), awaitingFirstResponse: 0, overThreshold: 0, oldestWaitingSince: null, windowClosing: 0 }))
@@ -131,7 +137,14 @@ export function project(engines: readonly Engine[], now: number, opts: { waiting
   }
   waiting.sort((a, b) => a.waitingSince - b.waitingSince || (a.id < b.id ? -1 : 1))
 
-  return { at: now, byLineTeam: [...byKey.values()], waiting, agents: projectAgents(engines), slaActive }
+  return { at: now, byLineTeam: [...byKey.values()], waiting, agents: projectAgents(engines), sla }
+}
+
+/** The SLA policy and priority of a conversation of `engine` (the per-chat alerts' annotations), or null when it is gone. */
+export function chatSla(engine: Engine, conversation: string): { policy: string; priority: string } | null {
+  const c = engine.view.convs.get(conversation.slice(0, conversation.lastIndexOf('#')))
+  if (!c || conversationId(c) !== conversation) return null
+  return { policy: policyOf(engine.view.slaRules, c).name, priority: priorityOf(c) }
 }
 
 /** Agents' load over the engines: their status is the same in each, active conversations are summed. */

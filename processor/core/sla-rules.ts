@@ -5,8 +5,9 @@
  *
  * A chat's SLA state is one small integer, `Conversation.sla` (memory: docs/processor.md
  * "Speed"): bits 0–7 the policy's index, 8–9 the priority, 10–17 the tier, 18–20 the misses
- * already counted (first response, next response of this waiting period, resolution), 21–24 the
- * escalation steps paged in this waiting period.
+ * (first response, next response of this waiting period, resolution), 21–24 the escalation steps
+ * paged in this waiting period, 25–27 the misses already logged (see sla.ts: a miss is logged
+ * when its target closes, so a chat left waiting holds no record but these bits).
  */
 import type { Config } from '../../schemas/config.js'
 import { DEFAULT_POLICY, SLA_TARGETS, type Priority, type SlaTarget } from '../../schemas/sla-config.js'
@@ -23,6 +24,12 @@ export const NRT_MISSED = 1 << 19
 export const RES_MISSED = 1 << 20
 /** The miss bit of each target, in SLA_TARGETS order. */
 export const MISSED_BIT = [FRT_MISSED, NRT_MISSED, RES_MISSED] as const
+/** The "miss logged" bit of each target. */
+export const LOGGED_BIT = [1 << 25, 1 << 26, 1 << 27] as const
+/** A target missed whose miss is not logged yet (still counted: summaries add these to the logged ones). */
+export const missPending = (c: Pick<Conversation, 'sla'>, i: number) => (c.sla & (MISSED_BIT[i as 0 | 1 | 2] | LOGGED_BIT[i as 0 | 1 | 2])) === MISSED_BIT[i as 0 | 1 | 2]
+/** The targets missed and not yet logged, by name (ClickHouse `conversations.sla_missed`). */
+export const pendingMisses = (c: Pick<Conversation, 'sla'>): SlaTarget[] => SLA_TARGETS.filter((_, i) => missPending(c, i))
 const STEP_SHIFT = 21
 const STEP_MASK = 0xf << STEP_SHIFT
 

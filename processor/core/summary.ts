@@ -1,5 +1,5 @@
 import { emptyTiming, type Summary } from '../../schemas/summary.js'
-import { project } from './projection.js'
+import { project, type Projection } from './projection.js'
 import type { Engine } from './engine.js'
 import { TimingStat } from './timing.js'
 import type { AgentTally } from './tallies.js'
@@ -160,7 +160,7 @@ export function summariseMany(engines: readonly Engine[], until: number) {
     service_level: timing.frt.count ? round(totals.frtWithinTarget / timing.frt.count, 4) : null,
     missed: totals.missed,
     window_closing_soon: closingSoon,
-    sla: slaSummary(views, projection.slaActive),
+    sla: slaSummary(engines, projection.sla),
     // Beyond ARCHITECTURE.md's minimum:
     first_response_business_seconds: timing.frtBusiness.toJSON(),
     next_response_business_seconds: timing.nrtBusiness.toJSON(),
@@ -220,17 +220,19 @@ export function summariseMany(engines: readonly Engine[], until: number) {
 }
 
 /**
- * docs/sla.md "Outcomes": per policy (every configured one and `default`) and target, the
- * outcomes counted so far and the targets still running at the summary's moment.
+ * docs/sla.md "Outcomes": per policy (every configured one and `default`) and target, the hits and
+ * misses so far (logged, plus misses whose target has not closed yet) and the targets still
+ * running at the projection's moment. `/v1/summary`, replay and the metrics take this one answer.
  */
-function slaSummary(views: readonly View[], active: ReadonlyMap<string, readonly number[]>): SlaSummary {
-  const names = [...new Set([...views[0]!.slaRules.policies.map((p) => p.name), ...views.flatMap((v) => [...v.sla.keys()])])]
+export function slaSummary(engines: readonly Engine[], projected: Projection['sla']): SlaSummary {
+  const views = engines.map((e) => e.view)
+  const names = [...new Set([...(views[0]?.slaRules.policies.map((p) => p.name) ?? []), ...views.flatMap((v) => [...v.sla.keys()]), ...projected.keys()])]
   return Object.fromEntries(
     names.map((name) => {
       const counts = [0, 0, 0, 0, 0, 0]
       for (const v of views) v.sla.get(name)?.forEach((n, i) => (counts[i]! += n))
-      const running = active.get(name)
-      return [name, Object.fromEntries(SLA_TARGETS.map((target, i) => [target, { hit: counts[2 * i]!, missed: counts[2 * i + 1]!, active: running?.[i] ?? 0 }])) as SlaSummary[string]]
+      const now = projected.get(name)
+      return [name, Object.fromEntries(SLA_TARGETS.map((target, i) => [target, { hit: counts[2 * i]!, missed: counts[2 * i + 1]! + (now?.[i]?.[1] ?? 0), active: now?.[i]?.[0] ?? 0 }])) as SlaSummary[string]]
     }),
   )
 }

@@ -44,7 +44,6 @@ export const COUNTERS = {
   handoffs: { name: 'helpdesk_bot_handoffs_total', help: 'Bot conversations handed to a human', labels: ['line', 'team'] },
   statuses: { name: 'helpdesk_message_statuses_total', help: 'Business messages reaching a delivery status (never downgraded)', labels: ['line', 'status'] },
   failures: { name: 'helpdesk_message_failures_total', help: 'Failed deliveries by WhatsApp error code (known codes; the rest other)', labels: ['line', 'code'] },
-  slaOutcomes: { name: 'helpdesk_sla_outcomes_total', help: 'SLA target outcomes (hit, missed) by policy and target (first_response, next_response, resolution), docs/sla.md', labels: ['policy', 'target', 'outcome'] },
   missed: { name: 'helpdesk_missed_conversations_total', help: "Conversations still waiting when WhatsApp's 24-hour service window closed", labels: ['line', 'team'] },
 } as const satisfies Record<string, SeriesSpec>
 
@@ -147,7 +146,7 @@ export class KpiSeries {
           this.inc('missed', [e.line, e.team])
           break
         case 'sla':
-          this.inc('slaOutcomes', [e.policy, e.target, e.outcome])
+          // helpdesk_sla_outcomes_total comes from the core's tallies (registry.ts), misses from their moment.
           break
         case 'reply_inferred':
           // A business message known only from its status: nobody knows who sent it.

@@ -4,7 +4,8 @@
  */
 import type { Engine } from '../core/engine.js'
 import { project, type LineTeamBacklog } from '../core/projection.js'
-import { SLA_TARGETS, type SlaTarget } from '../../schemas/sla-config.js'
+import { slaSummary } from '../core/summary.js'
+import type { SlaSummary } from '../../schemas/summary.js'
 
 export type LineTeamState = LineTeamBacklog
 
@@ -23,8 +24,8 @@ export interface LiveState {
   at: number
   byLineTeam: readonly LineTeamState[]
   teams: TeamAgents[]
-  /** SLA targets still running per policy (every configured policy and default, 0 included). */
-  slaActive: Array<{ policy: string; target: SlaTarget; active: number }>
+  /** docs/sla.md "Outcomes" per policy (every configured one and default, zeros included): the summary's `sla`. */
+  sla: SlaSummary
 }
 
 /** The gauges' selection of the core's projection (processor/core/projection.ts). */
@@ -40,7 +41,5 @@ export function liveState(engines: readonly Engine[], now: number): LiveState {
     if (a.active > 0) t.occupied++
     t.loadSum += a.load
   }
-  const policies = new Set([...(engines[0]?.view.slaRules.policies.map((x) => x.name) ?? []), ...p.slaActive.keys()])
-  const slaActive = [...policies].flatMap((policy) => SLA_TARGETS.map((target, i) => ({ policy, target, active: p.slaActive.get(policy)?.[i] ?? 0 })))
-  return { at: now, byLineTeam: p.byLineTeam, teams: [...teams.values()], slaActive }
+  return { at: now, byLineTeam: p.byLineTeam, teams: [...teams.values()], sla: slaSummary(engines, p.sla) }
 }

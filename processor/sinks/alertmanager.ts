@@ -40,6 +40,8 @@ export interface AlertmanagerSinkOptions {
    * (projection.ts reassignmentHint) over every partition's agents, asked when the alert is held.
    */
   hint?: (team: string, agent: string | null) => string | null
+  /** The chat's SLA policy and priority (projection.ts chatSla over the partition's engine). */
+  about?: (partition: number, conversation: string) => { policy: string; priority: string } | null
   now?: () => number
 }
 
@@ -82,7 +84,8 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions, deps: { lo
     }
   }
 
-  function hold(partition: number, e: Pick<Escalation, 'conversation' | 'line' | 'team' | 'agent' | 'level' | 'moment' | 'waitingSince' | 'policy' | 'priority'>) {
+  function hold(partition: number, e: Pick<Escalation, 'conversation' | 'line' | 'team' | 'agent' | 'level' | 'moment' | 'waitingSince'> & { policy?: string; priority?: string }) {
+    const sla = e.policy !== undefined && e.priority !== undefined ? { policy: e.policy, priority: e.priority } : (opts.about?.(partition, e.conversation) ?? { policy: 'default', priority: 'normal' })
     const waitingSince = new Date(e.waitingSince).toISOString()
     const waited = Math.round((e.moment - e.waitingSince) / 1000)
     const hint = opts.hint?.(e.team, e.agent) ?? null
@@ -107,11 +110,11 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions, deps: { lo
       },
       annotations: {
         summary,
-        description: `Conversation ${e.conversation} has waited for a human reply since ${waitingSince} (${waited} s when the ${e.level} fired); agent: ${e.agent ?? 'none assigned'}; SLA policy ${e.policy}, priority ${e.priority}; reassign to: ${hint ?? 'nobody has spare capacity'}.`,
+        description: `Conversation ${e.conversation} has waited for a human reply since ${waitingSince} (${waited} s when the ${e.level} fired); agent: ${e.agent ?? 'none assigned'}; SLA policy ${sla.policy}, priority ${sla.priority}; reassign to: ${hint ?? 'nobody has spare capacity'}.`,
         conversation: e.conversation,
         waiting_since: waitingSince,
-        policy: e.policy,
-        priority: e.priority,
+        policy: sla.policy,
+        priority: sla.priority,
         reassign_to: hint ?? 'none',
         ...(opts.runbookUrl ? { runbook_url: opts.runbookUrl } : {}),
       },

@@ -6,7 +6,7 @@
 import type { Config } from '../../schemas/config.js'
 import type { Effect } from '../core/effects.js'
 import { botAnswered, conversationId, customerOf, handedOff, stateOf, type Conversation } from '../core/state.js'
-import { activeTargets, policyOf, priorityOf, type SlaRules } from '../core/sla-rules.js'
+import { activeTargets, pendingMisses, policyOf, priorityOf, type SlaRules } from '../core/sla-rules.js'
 
 /** `YYYY-MM-DD hh:mm:ss.sss` (UTC), the text form DateTime64(3, 'UTC') reads in JSONEachRow. */
 const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
@@ -64,6 +64,7 @@ export function conversationRow(c: Conversation, version: number, rules: SlaRule
     priority: priorityOf(c),
     sla_policy: policyOf(rules, c).name,
     sla_active: activeTargets(rules, c),
+    sla_missed: pendingMisses(c),
     version,
   }
 }
@@ -78,7 +79,6 @@ export function slaOutcomeRow(e: Extract<Effect, { type: 'sla' }>, version: numb
     policy: e.policy,
     target: e.target,
     outcome: e.outcome,
-    started_at: ts(e.startedAt),
     decided_at: ts(e.at),
     version,
   }

@@ -1,12 +1,14 @@
 -- SLA policies (docs/sla.md). Numbered 005: 004 is left to the helpdesk_url column being added
--- beside this work. Each conversation row says its priority, its policy now and the targets
--- still running (the point-in-time `active` of deskpulse report).
+-- beside this work. Each conversation row says its priority, its policy now, the targets still
+-- running and those missed whose miss is not logged yet (their target has not closed: the chat
+-- still waits); deskpulse report adds these to the logged outcomes, as the core does.
 ALTER TABLE conversations ADD COLUMN IF NOT EXISTS priority LowCardinality(String) DEFAULT 'normal';
 ALTER TABLE conversations ADD COLUMN IF NOT EXISTS sla_policy LowCardinality(String) DEFAULT 'default';
 ALTER TABLE conversations ADD COLUMN IF NOT EXISTS sla_active Array(LowCardinality(String));
+ALTER TABLE conversations ADD COLUMN IF NOT EXISTS sla_missed Array(LowCardinality(String));
 
--- One row per conversation × target × start (a next-response target has one per waiting
--- period): hit or missed, under the policy in force when it fell.
+-- One row per logged outcome (a next-response target has one per waiting period): hit or
+-- missed, under the policy in force when it fell, at its moment.
 CREATE TABLE IF NOT EXISTS sla_outcomes
 (
     conversation_id  String,
@@ -18,10 +20,9 @@ CREATE TABLE IF NOT EXISTS sla_outcomes
     target           LowCardinality(String),
     -- hit | missed
     outcome          LowCardinality(String),
-    started_at       DateTime64(3, 'UTC'),
     decided_at       DateTime64(3, 'UTC'),
     version          UInt64
 )
 ENGINE = ReplacingMergeTree(version)
-PARTITION BY toDate(started_at)
-ORDER BY (conversation_id, target, started_at);
+PARTITION BY toDate(decided_at)
+ORDER BY (conversation_id, target, decided_at);

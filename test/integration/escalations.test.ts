@@ -21,8 +21,6 @@ const escalation = (over: Partial<Extract<Effect, { type: 'escalation' }>>): Eff
   type: 'escalation',
   level: 'breach',
   action: 'fire',
-  policy: 'default',
-  priority: 'normal',
   moment: Date.now() - 2_000,
   firedAt: Date.now() - 2_000,
   conversation: 'L1|c0ffee#1764000000000',

@@ -24,8 +24,8 @@ t.test('kpi_minute: samples, FRT within target and breaches land in their minute
   const frt = config.thresholds.frt_target
   rollup.add({ type: 'sample', metric: 'frt', seconds: frt - 1, at: T + 5_000, line: 'L', team: 'support', agent: 'a1', withinTarget: true })
   rollup.add({ type: 'sample', metric: 'frt', seconds: frt + 30, at: T + 50_000, line: 'L', team: 'support', agent: 'a1', withinTarget: false })
-  rollup.add({ type: 'escalation', level: 'breach', action: 'fire', moment: T + 61_000, firedAt: T + 61_000, conversation: 'L|c#1', line: 'L', customer: 'c', team: 'support', agent: null, waitingSince: T - 239_000, policy: 'default', priority: 'normal' })
-  rollup.add({ type: 'escalation', level: 'breach', action: 'retract', moment: T + 61_000, firedAt: T + 61_000, conversation: 'L|c#1', line: 'L', customer: 'c', team: 'support', agent: null, waitingSince: T - 239_000, policy: 'default', priority: 'normal' })
+  rollup.add({ type: 'escalation', level: 'breach', action: 'fire', moment: T + 61_000, firedAt: T + 61_000, conversation: 'L|c#1', line: 'L', customer: 'c', team: 'support', agent: null, waitingSince: T - 239_000 })
+  rollup.add({ type: 'escalation', level: 'breach', action: 'retract', moment: T + 61_000, firedAt: T + 61_000, conversation: 'L|c#1', line: 'L', customer: 'c', team: 'support', agent: null, waitingSince: T - 239_000 })
   const rows = rollup.drain(7).sort((a, b) => a.minute.localeCompare(b.minute))
   t.equal(rows.length, 2)
   t.match(rows[0], { minute: '2026-11-23 10:00:00', frt_count: 2, frt_within_target: 1, frt_sum: 2 * frt + 29, frt_samples: [frt - 1, frt + 30], version: 7 })
