@@ -17,6 +17,7 @@ import { openErasures, type Erasures } from './shell/erasures.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createEngine } from './core/engine.js'
 import { summariseMany } from './core/summary.js'
+import { chatSla, projectAgents, reassignmentHint } from './core/projection.js'
 import { STREAM, SUBJECT_ROOT } from '../bus/stream.js'
 import { trackConnection } from '../bus/connection-state.js'
 import { partitionFilter } from '../bus/subjects.js'
@@ -164,7 +165,20 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   })
   const alerts = opts.alertmanagerUrl
     ? createAlertmanagerSink(
-        { url: opts.alertmanagerUrl, pageMaxAgeMs: thresholds.page_max_age * 1000, runbookUrl: chatRunbookUrl(opts.config), lineNames: lineNames(opts.config), lines: opts.config.lines, ...opts.alertmanager },
+        {
+          url: opts.alertmanagerUrl,
+          pageMaxAgeMs: thresholds.page_max_age * 1000,
+          runbookUrl: chatRunbookUrl(opts.config),
+          lineNames: lineNames(opts.config),
+          lines: opts.config.lines,
+          // docs/sla.md "Routing": the read model decides the hint and the chat's policy; the sink formats.
+          hint: (team, agent) => reassignmentHint(projectAgents(enginesInOrder()), team, agent),
+          about: (p, conversation) => {
+            const runner = runners.get(p)
+            return runner ? chatSla(runner.pipeline.engine, conversation) : null
+          },
+          ...opts.alertmanager,
+        },
         { log: log.child({ sink: 'alertmanager' }), metrics },
       )
     : undefined

@@ -4,6 +4,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { HelpdeskConversation } from './helpdesk.js'
+import { Priority } from './sla-config.js'
 
 /** No control characters in ids and labels: CR/LF would split a header, and they are metric labels. */
 const PRINTABLE = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$'
@@ -61,6 +62,15 @@ export const ApiConversationTagged = Type.Object(
   open,
 )
 
+export const ApiConversationPrioritised = Type.Object(
+  {
+    ...conversation('conversation.prioritised'),
+    priority: Priority,
+    tier: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', description: 'customer tier, e.g. vip: lowercase letters, digits, - and _' })),
+  },
+  open,
+)
+
 export const ApiBotHandoff = Type.Object({ ...conversation('bot.handoff'), team: Type.Optional(Team) }, open)
 
 export const ApiCsatResponse = Type.Object(
@@ -85,6 +95,7 @@ export const API_EVENT_SCHEMAS = {
   'conversation.assigned': ApiConversationAssigned,
   'conversation.resolved': ApiConversationResolved,
   'conversation.tagged': ApiConversationTagged,
+  'conversation.prioritised': ApiConversationPrioritised,
   'bot.handoff': ApiBotHandoff,
   'csat.response': ApiCsatResponse,
   'agent.status': ApiAgentStatus,

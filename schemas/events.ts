@@ -4,6 +4,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { HelpdeskConversation } from './helpdesk.js'
+import { Priority } from './sla-config.js'
 
 const IsoTime = Type.String({ format: 'date-time', description: 'ISO-8601 time' })
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
@@ -100,6 +101,15 @@ export const ConversationTagged = Type.Object({
   category: Type.String(),
 })
 
+/** A chat's priority and tier (docs/sla.md): they choose its SLA policy. */
+export const ConversationPrioritised = Type.Object({
+  ...Envelope,
+  kind: Type.Literal('conversation.prioritised'),
+  priority: Priority,
+  /** A short customer tier such as `vip`, or null for none. */
+  tier: Nullable(Type.String()),
+})
+
 export const BotHandoff = Type.Object({
   ...Envelope,
   kind: Type.Literal('bot.handoff'),
@@ -147,6 +157,7 @@ export const CanonicalEvent = Type.Union([
   ConversationAssigned,
   ConversationResolved,
   ConversationTagged,
+  ConversationPrioritised,
   BotHandoff,
   CsatResponse,
   AgentStatus,

@@ -221,6 +221,9 @@ function messageUpdate(b: ChatwootMessageEvent, attrs: Obj, line: string, custom
   return ignore('no_change')
 }
 
+/** Chatwoot's conversation priority → deskpulse's (none and medium are normal). */
+const CHATWOOT_PRIORITY: Record<string, 'low' | 'normal' | 'high' | 'urgent'> = { low: 'low', medium: 'normal', high: 'high', urgent: 'urgent' }
+
 /** `changed_attributes` is a list of `{ attribute: { previous_value, current_value } }`. */
 function changeOf(b: ChatwootConversationEvent, attribute: string): { previous: unknown; current: unknown } | null {
   for (const c of b.changed_attributes ?? []) {
@@ -269,6 +272,12 @@ function normaliseConversation(b: ChatwootConversationEvent, ctx: Ctx): Chatwoot
       const before = new Set(Array.isArray(labels.previous) ? labels.previous : [])
       const added = labels.current.map(label).find((l) => l !== null && !before.has(l))
       if (added) events.push({ ...envelope(`cw:tag:${conv}:${added}:${stamp}`, at, line, customer, ctx), kind: 'conversation.tagged', category: added })
+    }
+    // Chatwoot's priorities: null (none), low, medium, high, urgent (docs/sla.md).
+    const priority = changeOf(b, 'priority')
+    if (priority) {
+      const p = CHATWOOT_PRIORITY[String(priority.current ?? '')] ?? 'normal'
+      events.push({ ...envelope(`cw:pri:${conv}:${p}:${stamp}`, at, line, customer, ctx), kind: 'conversation.prioritised', priority: p, tier: null })
     }
   }
   return events.length ? { events, ignored: null } : ignore('no_change')

@@ -10,7 +10,7 @@ export interface HelpdeskNormaliseOptions {
 }
 
 /** Fields each type interprets; everything else is kept in `attributes`. */
-const KNOWN = new Set(['id', 'type', 'at', 'line', 'customer', 'message_id', 'message_type', 'sender', 'survey', 'text', 'agent_id', 'team', 'by', 'category', 'score', 'status', 'capacity', 'helpdesk_conversation'])
+const KNOWN = new Set(['id', 'type', 'at', 'line', 'customer', 'message_id', 'message_type', 'sender', 'survey', 'text', 'agent_id', 'team', 'by', 'category', 'score', 'status', 'capacity', 'helpdesk_conversation', 'priority', 'tier'])
 
 /**
  * The event id and `message_id` are keyed like the webhook's wamids (ingest/pii.ts): helpdesks
@@ -50,6 +50,8 @@ export function normaliseApiEvent(e: ApiEvent, opts: HelpdeskNormaliseOptions): 
       return { ...envelope, kind: 'conversation.resolved', by_kind: e.by.kind, agent_id: e.by.agent_id ?? null }
     case 'conversation.tagged':
       return { ...envelope, kind: 'conversation.tagged', category: e.category }
+    case 'conversation.prioritised':
+      return { ...envelope, kind: 'conversation.prioritised', priority: e.priority, tier: e.tier ?? null }
     case 'bot.handoff':
       return { ...envelope, kind: 'bot.handoff', team: e.team ?? null }
     case 'csat.response':

@@ -4,6 +4,8 @@
  */
 import type { Engine } from '../core/engine.js'
 import { project, type LineTeamBacklog } from '../core/projection.js'
+import { slaSummary } from '../core/summary.js'
+import type { SlaSummary } from '../../schemas/summary.js'
 
 export type LineTeamState = LineTeamBacklog
 
@@ -22,6 +24,8 @@ export interface LiveState {
   at: number
   byLineTeam: readonly LineTeamState[]
   teams: TeamAgents[]
+  /** docs/sla.md "Outcomes" per policy (every configured one and default, zeros included): the summary's `sla`. */
+  sla: SlaSummary
 }
 
 /** The gauges' selection of the core's projection (processor/core/projection.ts). */
@@ -37,5 +41,5 @@ export function liveState(engines: readonly Engine[], now: number): LiveState {
     if (a.active > 0) t.occupied++
     t.loadSum += a.load
   }
-  return { at: now, byLineTeam: p.byLineTeam, teams: [...teams.values()] }
+  return { at: now, byLineTeam: p.byLineTeam, teams: [...teams.values()], sla: slaSummary(engines, p.sla) }
 }

@@ -80,7 +80,9 @@
     for (const chat of state.waiting) {
       const tr = document.createElement('tr')
       tr.dataset.conversation = chat.id
-      const cells = [chat.code, lineNames[chat.line] ?? chat.line, chat.team, chat.agent ?? '—', chat.category ?? '—', chat.sentiment === null ? '—' : chat.sentiment.toFixed(2), '', '']
+      // The SLA policy (and the priority when not normal): the countdown is to this policy's limit (docs/sla.md).
+      const policy = chat.priority && chat.priority !== 'normal' ? `${chat.policy} · ${chat.priority}` : chat.policy ?? '—'
+      const cells = [chat.code, lineNames[chat.line] ?? chat.line, chat.team, chat.agent ?? '—', chat.category ?? '—', chat.sentiment === null ? '—' : chat.sentiment.toFixed(2), '', '', policy]
       for (const text of cells) {
         const td = document.createElement('td')
         td.textContent = text
@@ -107,7 +109,7 @@
     if (!rows.length) {
       const tr = document.createElement('tr')
       const td = document.createElement('td')
-      td.colSpan = 8
+      td.colSpan = 9
       td.className = 'empty'
       td.textContent = 'Nobody is waiting.'
       tr.appendChild(td)
