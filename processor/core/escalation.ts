@@ -7,7 +7,7 @@
  */
 import { TimerKind } from './timers.js'
 import { conversationId, customerOf, type Conversation } from './state.js'
-import { S, type CoreContext } from './context.js'
+import type { CoreContext } from './context.js'
 import type { Effect } from './effects.js'
 import type { Sla } from './sla.js'
 import { LOGGED_BIT, NRT_MISSED, after, escalationCalendar, policyOf, stepMoment, stepsPaged, withSteps, type SlaRules } from './sla-rules.js'
