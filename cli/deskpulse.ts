@@ -12,8 +12,10 @@ import { registerArtefacts } from './artefacts-command.js'
 import { registerStaffing } from './staffing-command.js'
 import { registerForecast } from './forecast-command.js'
 import { registerAdvice } from './advice-command.js'
+import { registerDemo } from './demo/command.js'
+import { describeHelp } from './help.js'
 import { ReplayError } from '../processor/replay.js'
-import { createLogger } from './logger.js'
+import { createCliLogger } from './logger.js'
 import { runEngine, StartupError, type EngineParts } from './engine.js'
 import { withLocalSecrets } from './secrets.js'
 import { openClickHouse } from '../store/clickhouse.js'
@@ -22,6 +24,7 @@ import { applyRetention } from '../store/retention.js'
 import path from 'node:path'
 import { runClustered } from './cluster.js'
 import { servePrimaryPrivate } from './cluster-private.js'
+import { onStopSignal } from './stop-signal.js'
 
 function fail(err: unknown): never {
   const message = err instanceof EnvError || err instanceof StartupError || err instanceof ConfigError || err instanceof ReplayError || err instanceof ErasureError || err instanceof UsageError ? err.message : (err as Error).stack ?? String(err)
@@ -32,7 +35,7 @@ function fail(err: unknown): never {
 async function serve(parts: EngineParts) {
   let env = loadEnv()
   const config = loadConfig(process.env.DESKPULSE_CONFIG)
-  const log = createLogger(env.logLevel)
+  const log = createCliLogger({ level: env.logLevel, format: env.logFormat })
   if (parts.localNats) {
     const s = await withLocalSecrets(env)
     env = s.env
@@ -42,17 +45,7 @@ async function serve(parts: EngineParts) {
   const lines = Object.entries(engine.urls).map(([k, v]) => `  ${k.padEnd(15)} ${v}`)
   // Under a cluster, one banner is enough.
   if (!cluster.isWorker || cluster.worker?.id === 1) process.stdout.write(`\ndeskpulse is running\n${lines.join('\n')}\n  Ctrl-C to stop\n\n`)
-  let stopping = false
-  const stop = async (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log.info({ signal }, 'shutting down')
-    await engine.close()
-    log.info('stopped')
-    process.exit(0)
-  }
-  process.on('SIGINT', () => void stop('SIGINT'))
-  process.on('SIGTERM', () => void stop('SIGTERM'))
+  onStopSignal(log, () => engine.close())
 }
 
 const program = new Command('deskpulse').description('Real-time monitoring for WhatsApp helpdesks')
@@ -65,14 +58,14 @@ program
 program
   .command('ingest')
   .description('run the ingest alone (needs NATS_URL)')
-  .option('-w, --workers <n>', 'worker processes sharing the port (INGEST_WORKERS; "auto" = one per core)')
+  .option('-w, --workers <n>', 'worker processes sharing the port; "auto" = one per core (default: INGEST_WORKERS, else 1)')
   .action((opts: { workers?: string }) => {
     try {
       const env = loadEnv()
       const workers = opts.workers === undefined ? env.ingestWorkers : opts.workers === 'auto' ? 0 : Number(opts.workers)
       if (!Number.isInteger(workers) || workers < 0) throw new EnvError('--workers must be a whole number or "auto"')
       const n = workers === 0 ? availableParallelism() : workers
-      const log = createLogger(env.logLevel)
+      const log = createCliLogger({ level: env.logLevel, format: env.logFormat })
       runClustered(
         n,
         () => serve({ ingest: true, processor: false, localNats: false, ingestPrivate: n <= 1 }).catch(fail),
@@ -121,5 +114,7 @@ registerArtefacts(program, fail)
 registerStaffing(program)
 registerForecast(program)
 registerAdvice(program)
+registerDemo(program, fail)
+describeHelp(program)
 
 await program.parseAsync().catch(fail)

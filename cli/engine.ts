@@ -60,7 +60,9 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
   const closeAll = async () => {
     for (const c of closers.reverse()) {
       try {
+        const started = Date.now()
         await c.close()
+        log.debug({ part: c.name, ms: Date.now() - started }, 'closed')
       } catch (err) {
         log.warn({ part: c.name, err: { message: (err as Error).message } }, 'close failed')
       }

@@ -56,12 +56,12 @@ export function registerForecast(program: Command): void {
   program
     .command('forecast')
     .description('forecast new conversations per line × team from the ClickHouse history, with intervals, the backtest and the agents needed')
-    .option('--line <id>', 'only this line (phone_number_id)')
-    .option('--team <name>', 'only this team')
+    .option('--line <id>', 'only this line (phone_number_id) (default: every line)')
+    .option('--team <name>', 'only this team (default: every team)')
     .option('--horizon <days>', 'how far ahead: 1d to 14d', horizonDays, 7)
     .option('--interval <size>', '15m or 1h', interval, '1h')
-    .option('--history <days>', 'days of history to learn from (default forecast.history_days)')
-    .option('--now <iso>', 'forecast as if it were this time (default now)')
+    .option('--history <days>', 'days of history to learn from (default: forecast.history_days)')
+    .option('--now <iso>', 'forecast as if it were this time (default: now)')
     .option('--json', 'print JSON')
     .action(async (o: { line?: string; team?: string; horizon: number; interval: IntervalName; history?: string; now?: string; json?: boolean }) => {
       const env = loadEnv()

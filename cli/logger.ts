@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino'
+import { PinoPretty } from 'pino-pretty'
 
 /**
  * The root logger, redaction compiled once. Components log ids and counts; these paths are a
@@ -24,10 +25,39 @@ export const REDACT_PATHS = [
   '*.secret',
 ]
 
+export type LogFormat = 'json' | 'pretty'
+
+/**
+ * JSON for log collectors, pretty lines for a person: LOG_FORMAT when set, else pretty only when
+ * stdout is a terminal (a service manager, a container or a pipe gets JSON, as before).
+ */
+export function resolveLogFormat(format: LogFormat | undefined, stdout: { isTTY?: boolean } = process.stdout): LogFormat {
+  return format ?? (stdout.isTTY === true ? 'pretty' : 'json')
+}
+
+/**
+ * A person at a terminal wants the start-up summary (printed by the CLI), warnings and pages, not
+ * every partition lease: pretty logs default to `warn`; JSON keeps `info`. LOG_LEVEL overrides both.
+ */
+export const defaultLogLevel = (format: LogFormat): string => (format === 'pretty' ? 'warn' : 'info')
+
 export function createLogger(level = 'info', destination?: NodeJS.WritableStream): Logger {
   return pino(
     { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'deskpulse' } },
     destination as pino.DestinationStream | undefined,
   )
+}
+
+/**
+ * The CLI's logger: `createLogger` writing JSON, or the same records through pino-pretty (in this
+ * thread, synchronously: a transport's worker thread could lose the last lines on exit).
+ */
+export function createCliLogger(opts: { level?: string | undefined; format?: LogFormat | undefined }, destination: NodeJS.WritableStream = process.stdout): Logger {
+  const format = resolveLogFormat(opts.format, destination as { isTTY?: boolean })
+  const level = opts.level ?? defaultLogLevel(format)
+  if (format === 'json') return createLogger(level, destination === process.stdout ? undefined : destination)
+  const colour = (destination as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR
+  const pretty = PinoPretty({ destination, sync: true, colorize: colour, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true })
+  return createLogger(level, pretty)
 }
 export type { Logger }

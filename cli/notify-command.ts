@@ -23,22 +23,27 @@ const Payload = Type.Object({
 type Payload = Static<typeof Payload>
 type Alert = Payload['alerts'][number]
 
-/** `FIRING   HelpdeskChatEscalation breach  line=… team=… agent=… since …: summary`. */
+/** `FIRING   HelpdeskChatEscalation breach  line=… (name) team=… agent=… since …: summary`. */
 export function formatAlert(a: Alert): string {
   const l = a.labels
   const what = [l.alertname, l.level].filter(Boolean).join(' ')
-  const where = ['line', 'team', 'agent', 'conversation'].filter((k) => l[k]).map((k) => `${k}=${l[k]}`)
+  // A named line (lines.<id>.name, the line_name annotation) is shown with its name beside the id.
+  const lineName = a.annotations.line_name ? ` (${a.annotations.line_name})` : ''
+  const where = ['line', 'team', 'agent', 'conversation'].filter((k) => l[k]).map((k) => `${k}=${l[k]}${k === 'line' ? lineName : ''}`)
   const since = a.annotations.waiting_since ? ` waiting since ${a.annotations.waiting_since}` : ''
   const summary = a.annotations.summary ? `: ${a.annotations.summary}` : ''
-  return `${a.status.toUpperCase().padEnd(8)} ${what.padEnd(30)} ${where.join(' ')}${since}${summary}`
+  // A conversation id carries the customer's 64-hex hash: its first 12 digits tell chats apart on a terminal.
+  return `${a.status.toUpperCase().padEnd(8)} ${what.padEnd(30)} ${where.join(' ').replace(/\|([0-9a-f]{12})[0-9a-f]{20,}#/g, '|$1…#')}${since}${summary}`
 }
 
-export function createNotifyServer(print: (line: string) => void, opts: { json?: boolean } = {}): FastifyInstance {
+/** `channels`: print only the alerts posted to these (`/alerts/page`: deskpulse demo prints pages alone); the rest are acknowledged quietly. */
+export function createNotifyServer(print: (line: string) => void, opts: { json?: boolean; channels?: readonly string[] } = {}): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 })
   // `/alerts/page`, `/alerts/chat`…: the receivers of alerting/alertmanager.yml, shown as a tag.
   const receive = async (req: { body: Payload; params: { channel?: string } }) => {
     const channel = req.params.channel ?? ''
     const tag = channel ? `[${channel}] ` : ''
+    if (opts.channels && !opts.channels.includes(channel)) return { received: req.body.alerts.length }
     for (const a of req.body.alerts) print(opts.json ? JSON.stringify({ received_at: new Date().toISOString(), channel: channel || null, ...a }) : `${new Date().toISOString()} ${tag}${formatAlert(a)}`)
     return { received: req.body.alerts.length }
   }

@@ -40,7 +40,7 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description('compute the KPI summary again from ClickHouse with SQL alone (CLICKHOUSE_URL, or the embedded store in DESKPULSE_DATA_DIR)')
-    .option('--from <iso>', 'only conversations opened (and messages sent) at or after this time')
+    .option('--from <iso>', 'only conversations opened (and messages sent) at or after this time (default: the oldest stored event)')
     .option('--until <iso>', 'end of the report (default: the newest stored event)')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: { from?: string; until?: string; json?: boolean }) => {

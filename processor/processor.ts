@@ -21,10 +21,11 @@ import { openErasures, type Erasures } from './shell/erasures.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createEngine } from './core/engine.js'
 import { summariseMany } from './core/summary.js'
+import { chatSla, projectAgents, reassignmentHint } from './core/projection.js'
 import { STREAM, SUBJECT_ROOT } from '../bus/stream.js'
 import { trackConnection } from '../bus/connection-state.js'
 import { partitionFilter } from '../bus/subjects.js'
-import type { Config } from '../schemas/config.js'
+import { lineNames, type Config } from '../schemas/config.js'
 import { computeForecast } from '../forecast/compute.js'
 import { createForecastRefresher, type ForecastRefresher } from '../forecast/refresher.js'
 import { registerForecastGauges } from '../forecast/gauges.js'
@@ -168,7 +169,20 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   })
   const alerts = opts.alertmanagerUrl
     ? createAlertmanagerSink(
-        { url: opts.alertmanagerUrl, pageMaxAgeMs: thresholds.page_max_age * 1000, runbookUrl: chatRunbookUrl(opts.config), ...opts.alertmanager },
+        {
+          url: opts.alertmanagerUrl,
+          pageMaxAgeMs: thresholds.page_max_age * 1000,
+          runbookUrl: chatRunbookUrl(opts.config),
+          lineNames: lineNames(opts.config),
+          lines: opts.config.lines,
+          // docs/sla.md "Routing": the read model decides the hint and the chat's policy; the sink formats.
+          hint: (team, agent) => reassignmentHint(projectAgents(enginesInOrder()), team, agent),
+          about: (p, conversation) => {
+            const runner = runners.get(p)
+            return runner ? chatSla(runner.pipeline.engine, conversation) : null
+          },
+          ...opts.alertmanager,
+        },
         { log: log.child({ sink: 'alertmanager' }), metrics },
       )
     : undefined
@@ -318,7 +332,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   const feed = createLiveFeed(() => {
     const engines = enginesInOrder()
     return engines.length ? wallboardState(engines, nowOf(engines)) : wallboardState([standby], Date.now())
-  }, log.child({ component: 'wallboard' }), { loadBand: thresholds.load_band, escalation: { after: thresholds.escalate_after, afterNegative: thresholds.escalate_after_negative }, ...opts.wallboard })
+  }, log.child({ component: 'wallboard' }), { loadBand: thresholds.load_band, escalation: { after: thresholds.escalate_after, afterNegative: thresholds.escalate_after_negative }, lineNames: lineNames(opts.config), ...opts.wallboard })
 
   new Gauge({
     name: 'deskpulse_wallboard_clients',

@@ -22,9 +22,17 @@ const live = new Set<() => void>()
 // A parent that dies leaves no servers behind.
 process.once('exit', () => live.forEach((kill) => kill()))
 
-/** Starts a server as a child process and waits until its readiness URL answers. */
+/**
+ * Starts a server as a child process and waits until its readiness URL answers.
+ *
+ * The child gets its own process group (`detached`): Ctrl-C in a terminal signals the whole
+ * foreground group, and a nats-server that stopped at the same instant as its parent left the
+ * engine draining into a dead bus (lease deletes timing out, "close failed"). The parent stops
+ * its children itself, in order, after draining; if the parent dies, the `exit` hook above
+ * kills them, and runtime/nats-server.ts stops an orphan found on its store at the next start.
+ */
 export async function startManagedProcess(opts: ManagedProcessOptions): Promise<ManagedProcess> {
-  const child = spawn(opts.command, opts.args, { stdio: ['ignore', 'ignore', 'pipe'], env: opts.env ?? process.env })
+  const child = spawn(opts.command, opts.args, { stdio: ['ignore', 'ignore', 'pipe'], env: opts.env ?? process.env, detached: true })
   const killNow = () => child.kill('SIGKILL')
   live.add(killNow)
   let stderr = ''

@@ -46,8 +46,8 @@ async function isOurNatsServer(pid: number, storeDir: string): Promise<boolean> 
   }
 }
 
-/** Stops a nats-server left behind by a run that died without stopping it (SIGKILL, power cut of the parent). */
-async function stopOrphan(storeDir: string): Promise<number | undefined> {
+/** Stops a nats-server left behind by a run that died without stopping it (SIGKILL, power cut of the parent); its pid, if there was one. */
+export async function stopOrphan(storeDir: string): Promise<number | undefined> {
   const pid = Number((await readFile(pidFileOf(storeDir), 'utf8').catch(() => '')).trim())
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid) || !(await isOurNatsServer(pid, storeDir))) return undefined
   process.kill(pid, 'SIGTERM')

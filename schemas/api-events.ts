@@ -3,6 +3,8 @@
  * Unknown fields are allowed and kept; these schemas also document the route in OpenAPI.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { HelpdeskConversation } from './helpdesk.js'
+import { Priority } from './sla-config.js'
 
 /** No control characters in ids and labels: CR/LF would split a header, and they are metric labels. */
 const PRINTABLE = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$'
@@ -15,7 +17,7 @@ const AgentId = Text({ minLength: 1, maxLength: 128 })
 const Team = Text({ minLength: 1, maxLength: 64 })
 
 const base = <T extends string>(type: T) => ({ id: Id, type: Type.Literal(type), at: At })
-const conversation = <T extends string>(type: T) => ({ ...base(type), line: Line, customer: Customer })
+const conversation = <T extends string>(type: T) => ({ ...base(type), line: Line, customer: Customer, helpdesk_conversation: Type.Optional(HelpdeskConversation) })
 const open = { additionalProperties: true }
 
 export const ApiMessageSent = Type.Object(
@@ -60,6 +62,15 @@ export const ApiConversationTagged = Type.Object(
   open,
 )
 
+export const ApiConversationPrioritised = Type.Object(
+  {
+    ...conversation('conversation.prioritised'),
+    priority: Priority,
+    tier: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$', description: 'customer tier, e.g. vip: lowercase letters, digits, - and _' })),
+  },
+  open,
+)
+
 export const ApiBotHandoff = Type.Object({ ...conversation('bot.handoff'), team: Type.Optional(Team) }, open)
 
 export const ApiCsatResponse = Type.Object(
@@ -84,6 +95,7 @@ export const API_EVENT_SCHEMAS = {
   'conversation.assigned': ApiConversationAssigned,
   'conversation.resolved': ApiConversationResolved,
   'conversation.tagged': ApiConversationTagged,
+  'conversation.prioritised': ApiConversationPrioritised,
   'bot.handoff': ApiBotHandoff,
   'csat.response': ApiCsatResponse,
   'agent.status': ApiAgentStatus,

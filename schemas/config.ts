@@ -7,6 +7,8 @@ import { Value } from '@sinclair/typebox/value'
 import { readFileSync } from 'node:fs'
 import { parse as parseYaml } from 'yaml'
 import { IANAZone } from 'luxon'
+import { HELPDESK_URL_MAX_LENGTH, helpdeskUrlProblem } from './helpdesk.js'
+import { SlaConfig, holidayRegionProblem, slaProblem } from './sla-config.js'
 
 const Seconds = (def: number, description: string) => Type.Number({ minimum: 0, default: def, description })
 /** Days of retention; 0 keeps the rows for ever. */
@@ -27,25 +29,42 @@ export const BusinessHours = Type.Object(
     /** Local dates (YYYY-MM-DD) closed all day. */
     holidays: Type.Optional(
       Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), {
-        description: 'local dates (YYYY-MM-DD) closed all day: no range starting on them counts',
+        description: 'local dates (YYYY-MM-DD) closed all day besides the public holidays of country/region: no range starting on them counts',
+      }),
+    ),
+    /** Public holidays from date-holidays (docs/sla.md "Calendars and holidays"). */
+    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: "ISO 3166 country code whose public holidays (date-holidays) are closed, e.g. IT" })),
+    region: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{1,4}$', description: 'region (state, province) of country for date-holidays, e.g. BY for Bavaria' })),
+    /** Local dates open on their weekday's ranges although a holiday. */
+    open: Type.Optional(
+      Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), {
+        description: "local dates (YYYY-MM-DD) open on their weekday's ranges even when a public holiday or listed in holidays",
       }),
     ),
   },
   {
     additionalProperties: false,
-    description: "the line's calendar: business-hours FRT and NRT count only open seconds, and escalation waits count only them unless thresholds.escalate_outside_hours",
+    description: "a calendar (a line's or a team's): business-hours FRT and NRT count only open seconds, and escalation waits count only them unless thresholds.escalate_outside_hours",
   },
 )
 export type BusinessHours = Static<typeof BusinessHours>
 
 export const LineConfig = Type.Object(
   {
-    name: Type.Optional(Type.String({ description: 'a label for people; not read by the engine' })),
+    name: Type.Optional(Type.String({ minLength: 1, description: 'a label for people, shown for the line on the wallboard and in its per-chat alerts (annotation line_name); metrics and alerts keep the line id as their label' })),
     /** Team of conversations on this line until an assignment names one. */
     team: Type.Optional(Type.String({ minLength: 1, description: 'team of conversations on this line until an assignment or handoff names one (else default_team)' })),
     /** Time zone of the line's peak-hours view, when it has no business hours. */
     timezone: Type.Optional(Type.String({ description: "IANA time zone of the line when it has no business_hours: its day (the wallboard's today) and peak hours; default UTC" })),
     business_hours: Type.Optional(BusinessHours),
+    helpdesk_url: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: HELPDESK_URL_MAX_LENGTH,
+        description:
+          "link to a conversation in the helpdesk, {conversation} standing for the helpdesk's conversation id (events' helpdesk_conversation), e.g. https://chatwoot.example.com/app/accounts/1/conversations/{conversation}: an http(s) URL, the id URL-encoded, never in the host; the per-chat alert, the wallboard and the conversations table link with it",
+      }),
+    ),
     /**
      * Where the business's replies come from (docs/whatsapp-only.md). `helpdesk`: message.out
      * events (POST /v1/events, a helpdesk adapter, coexistence echoes). `statuses`: also a
@@ -135,6 +154,11 @@ export const ConfigSchema = Type.Object(
     ),
     default_team: Type.String({ minLength: 1, default: 'general', description: 'team of conversations and agents no line, assignment, handoff or status names' }),
     teams: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'known team names, for people; not read by the engine (teams come from the events)' }),
+    team_hours: Type.Record(Type.String({ minLength: 1 }), BusinessHours, {
+      default: {},
+      description: "per team: its calendar, which wins over the line's business_hours for the team's chats (docs/sla.md)",
+    }),
+    sla: SlaConfig,
     lines: Type.Record(Type.String(), LineConfig, { default: {}, description: 'per line (phone_number_id): team, time zone, business hours' }),
     categories: Type.Object(
       {
@@ -289,7 +313,7 @@ export const ConfigSchema = Type.Object(
       {
         events_days: Days(30, 'raw events (table events), by event time; 0 keeps them for ever'),
         conversations_days: Days(400, 'conversations, by opening time; 0 keeps them for ever'),
-        rollups_days: Days(400, 'kpi_minute and agent_minute by minute, escalations by waiting start; 0 keeps them for ever'),
+        rollups_days: Days(400, 'kpi_minute and agent_minute by minute, escalations and sla_outcomes by waiting or target start; 0 keeps them for ever'),
       },
       { additionalProperties: false, default: {}, description: 'ClickHouse TTLs in days, applied by deskpulse migrate and at start-up' },
     ),
@@ -314,7 +338,19 @@ export function parseConfig(input: unknown): Config {
     for (const [field, zone] of [['business_hours.timezone', line.business_hours?.timezone], ['timezone', line.timezone]] as const) {
       if (zone !== undefined && !IANAZone.isValidZone(zone)) throw new ConfigError(`invalid config field lines.${id}.${field}: unknown time zone "${zone}"`)
     }
+    const linkProblem = line.helpdesk_url === undefined ? null : helpdeskUrlProblem(line.helpdesk_url)
+    if (linkProblem) throw new ConfigError(`invalid config field lines.${id}.helpdesk_url: ${linkProblem}`)
   }
+  for (const [team, bh] of Object.entries(config.team_hours)) {
+    if (!IANAZone.isValidZone(bh.timezone)) throw new ConfigError(`invalid config field team_hours.${team}.timezone: unknown time zone "${bh.timezone}"`)
+  }
+  const calendars = [...Object.entries(config.lines).flatMap(([id, l]) => (l.business_hours ? [[`lines.${id}.business_hours`, l.business_hours] as const] : [])), ...Object.entries(config.team_hours).map(([team, bh]) => [`team_hours.${team}`, bh] as const)]
+  for (const [field, bh] of calendars) {
+    const problem = holidayRegionProblem(bh)
+    if (problem) throw new ConfigError(`invalid config field ${field}.${problem.field}: ${problem.message}`)
+  }
+  const sla = slaProblem(config.sla, config.thresholds)
+  if (sla) throw new ConfigError(`invalid config field ${sla[0]}: ${sla[1]}`)
   if (!IANAZone.isValidZone(config.monitoring.dashboard_timezone)) {
     throw new ConfigError(`invalid config field monitoring.dashboard_timezone: unknown time zone "${config.monitoring.dashboard_timezone}"`)
   }
@@ -353,6 +389,13 @@ export function loadConfig(path: string | undefined): Config {
  * (alerting/src/rule.ts) and the processor's per-chat HelpdeskChatEscalation alerts alike.
  */
 export const runbookUrl = (base: string, alert: string): string => `${base}#${alert.toLowerCase()}`
+
+/** The lines given a `name`, id → name: what the wallboard and the per-chat alerts show for them. */
+export function lineNames(config: Config): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [id, line] of Object.entries(config.lines)) if (line.name) out[id] = line.name
+  return out
+}
 
 /** Team and time zone of a line, with the defaults applied. */
 export function lineTeam(config: Config, line: string | null): string {

@@ -73,8 +73,13 @@ export const EnvSchema = Type.Object({
   LOG_LEVEL: Type.Optional(
     Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-      { description: 'pino log level' },
+      { description: 'pino log level; unset: info, or warn when the logs are pretty-printed on a terminal' },
     ),
+  ),
+  LOG_FORMAT: Type.Optional(
+    Type.Union([Type.Literal('json'), Type.Literal('pretty')], {
+      description: 'json: one JSON object per line (for log collectors); pretty: coloured lines for people; unset: pretty when stdout is a terminal, else json',
+    }),
   ),
 })
 
@@ -112,7 +117,10 @@ export interface Env {
   alertmanagerUrl: string | undefined
   wallboardToken: string | undefined
   wallboardOrigins: string[]
-  logLevel: string
+  /** LOG_LEVEL; unset: the logger's default for its format (cli/logger.ts). */
+  logLevel: string | undefined
+  /** LOG_FORMAT; unset: decided by whether stdout is a terminal (cli/logger.ts). */
+  logFormat: 'json' | 'pretty' | undefined
 }
 
 export class EnvError extends Error {
@@ -158,6 +166,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     alertmanagerUrl: e.ALERTMANAGER_URL,
     wallboardToken: e.DESKPULSE_WALLBOARD_TOKEN,
     wallboardOrigins: (e.DESKPULSE_WALLBOARD_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    logLevel: e.LOG_LEVEL ?? 'info',
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
   }
 }

@@ -3,6 +3,8 @@
  * Types are derived from these schemas (Static<>), never written twice.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { HelpdeskConversation } from './helpdesk.js'
+import { Priority } from './sla-config.js'
 
 const IsoTime = Type.String({ format: 'date-time', description: 'ISO-8601 time' })
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
@@ -29,6 +31,11 @@ const Envelope = {
   source: Type.Union([Type.Literal('whatsapp'), Type.Literal('api'), Type.Literal('chatwoot'), Type.Literal('twilio'), Type.Literal('360dialog')]),
   line: Nullable(Type.String()),
   customer: Nullable(Type.String()),
+  /**
+   * The helpdesk's own id of the conversation (Chatwoot's display id), when the source knows it:
+   * the core keeps the latest per conversation for deep links (docs/events.md).
+   */
+  helpdesk_conversation: Type.Optional(HelpdeskConversation),
   /** Fields of a helpdesk event that deskpulse does not interpret, kept as sent. */
   attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 }
@@ -94,6 +101,15 @@ export const ConversationTagged = Type.Object({
   category: Type.String(),
 })
 
+/** A chat's priority and tier (docs/sla.md): they choose its SLA policy. */
+export const ConversationPrioritised = Type.Object({
+  ...Envelope,
+  kind: Type.Literal('conversation.prioritised'),
+  priority: Priority,
+  /** A short customer tier such as `vip`, or null for none. */
+  tier: Nullable(Type.String()),
+})
+
 export const BotHandoff = Type.Object({
   ...Envelope,
   kind: Type.Literal('bot.handoff'),
@@ -141,6 +157,7 @@ export const CanonicalEvent = Type.Union([
   ConversationAssigned,
   ConversationResolved,
   ConversationTagged,
+  ConversationPrioritised,
   BotHandoff,
   CsatResponse,
   AgentStatus,

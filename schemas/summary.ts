@@ -11,6 +11,11 @@ const NullableNumber = Type.Union([Type.Number(), Type.Null()])
 export const Timing = Type.Object({ count: Type.Integer(), mean: NullableNumber, p50: NullableNumber, p90: NullableNumber, p99: NullableNumber })
 export type Timing = Static<typeof Timing>
 
+const Outcomes = Type.Object({ hit: N, missed: N, active: N })
+/** docs/sla.md "Outcomes": per policy name (`default`: the thresholds), per target. */
+export const SlaSummary = Type.Record(Type.String(), Type.Object({ first_response: Outcomes, next_response: Outcomes, resolution: Outcomes }))
+export type SlaSummary = Static<typeof SlaSummary>
+
 export const SummarySchema = Type.Object({
   until: Type.String({ format: 'date-time' }),
   conversations: Type.Object({ opened: N, resolved: N, open: N, reopened: N }),
@@ -30,6 +35,7 @@ export const SummarySchema = Type.Object({
   /** Extras beyond docs/architecture.md's minimum (optional so other views may omit them). */
   missed: Type.Optional(N),
   window_closing_soon: Type.Optional(N),
+  sla: Type.Optional(SlaSummary),
 })
 export type Summary = Static<typeof SummarySchema>
 

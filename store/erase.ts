@@ -11,7 +11,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 
 /** The tables with a `customer` column. */
-export const CUSTOMER_TABLES = ['events', 'conversations', 'fcr_verdicts', 'escalations'] as const
+export const CUSTOMER_TABLES = ['events', 'conversations', 'fcr_verdicts', 'escalations', 'sla_outcomes'] as const
 export type CustomerTable = (typeof CUSTOMER_TABLES)[number]
 export type CustomerCounts = Record<CustomerTable, number>
 

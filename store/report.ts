@@ -36,7 +36,8 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Config } from '../schemas/config.js'
-import type { Summary, Timing } from '../schemas/summary.js'
+import type { SlaSummary, Summary, Timing } from '../schemas/summary.js'
+import { DEFAULT_POLICY, SLA_TARGETS } from '../schemas/sla-config.js'
 
 export interface ReportWindow {
   /** ms since the epoch: conversations opened (and events) at or after it. */
@@ -165,6 +166,23 @@ const MESSAGES_SQL = `
 SELECT countIf(kind = 'message.in') AS a_in, countIf(kind = 'message.out') AS a_out FROM events FINAL
 WHERE kind IN ('message.in', 'message.out') AND at >= {from:DateTime64(3, 'UTC')} AND at <= ${UNTIL}`
 
+/** SLA outcomes decided by `until`, of conversations of the window (docs/sla.md "Outcomes"). */
+const SLA_OUTCOMES_SQL = `
+SELECT policy, target, countIf(outcome = 'hit') AS hit, countIf(outcome = 'missed') AS missed FROM sla_outcomes FINAL
+WHERE decided_at <= ${UNTIL} AND conversation_id IN (SELECT conversation_id FROM conversations FINAL WHERE ${WINDOW})
+GROUP BY policy, target`
+
+/**
+ * SLA targets running and misses not yet logged, as the open conversations' rows were last
+ * written (point in time, like the backlog).
+ */
+const SLA_ACTIVE_SQL = `
+SELECT sla_policy AS policy, p.2 AS target, countIf(p.1 = 'active') AS active, countIf(p.1 = 'missed') AS pending
+FROM conversations FINAL
+ARRAY JOIN arrayConcat(arrayMap(x -> ('active', x), sla_active), arrayMap(x -> ('missed', x), sla_missed)) AS p
+WHERE open = 1
+GROUP BY policy, target`
+
 const CATEGORIES_SQL = `
 SELECT category, count() AS n FROM conversations FINAL WHERE ${WINDOW} GROUP BY category ORDER BY category`
 
@@ -186,6 +204,18 @@ async function one(client: ClickHouseClient, query: string, params: Record<strin
 async function all(client: ClickHouseClient, query: string, params: Record<string, unknown> = {}): Promise<Row[]> {
   const res = await client.query({ query, query_params: params, format: 'JSONEachRow' })
   return res.json<Row>()
+}
+
+/** The summary's `sla` object from the outcome and active rows: every configured policy and default. */
+function slaOf(config: Config, outcomes: Row[], active: Row[]): SlaSummary {
+  const names = [...new Set([...config.sla.policies.map((p) => p.name), DEFAULT_POLICY, ...outcomes.map((r) => String(r.policy)), ...active.map((r) => String(r.policy))])]
+  const pick = (rows: Row[], policy: string, target: string, column: string) => Number(rows.find((r) => r.policy === policy && r.target === target)?.[column] ?? 0)
+  return Object.fromEntries(
+    names.map((policy) => [
+      policy,
+      Object.fromEntries(SLA_TARGETS.map((target) => [target, { hit: pick(outcomes, policy, target, 'hit'), missed: pick(outcomes, policy, target, 'missed') + pick(active, policy, target, 'pending'), active: pick(active, policy, target, 'active') }])) as SlaSummary[string],
+    ]),
+  )
 }
 
 /** The newest event time in the store (ms), or null when it holds nothing. */
@@ -221,13 +251,15 @@ export async function reportFromStore(client: ClickHouseClient, config: Config, 
     soon_ms: th.window_closing_soon * 1000,
     repeat_ms: th.repeat_window * 1000,
   }
-  const [c, now, verdicts, messages, categoryRows, escalations] = await Promise.all([
+  const [c, now, verdicts, messages, categoryRows, escalations, slaOutcomes, slaActive] = await Promise.all([
     one(client, conversationsQuery(cut), params),
     one(client, POINT_IN_TIME_SQL, params),
     one(client, VERDICTS_SQL, params),
     one(client, MESSAGES_SQL, params),
     all(client, CATEGORIES_SQL, params),
     cut ? one(client, ESCALATIONS_SQL, params) : Promise.resolve(null),
+    all(client, SLA_OUTCOMES_SQL, params),
+    all(client, SLA_ACTIVE_SQL, params),
   ])
   const n = (k: string, r: Row = c) => Number(r[`a_${k}`] ?? 0)
   const csat = [0, 1, 2, 3, 4, 5].map((s) => n(`csat_${s}`))
@@ -260,6 +292,7 @@ export async function reportFromStore(client: ClickHouseClient, config: Config, 
     service_level: frt.count ? round(n('frt_within_target') / frt.count, 4) : null,
     missed: n('missed'),
     window_closing_soon: n('window_closing_soon', now),
+    sla: slaOf(config, slaOutcomes, slaActive),
     first_response_business_seconds: timingOf(c, 'frt_business'),
     next_response_business_seconds: timingOf(c, 'nrt_business'),
     full_resolution_seconds: timingOf(c, 'full_resolution'),

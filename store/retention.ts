@@ -27,6 +27,7 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   { table: 'kpi_minute', time: 'minute', days: (r) => r.rollups_days },
   { table: 'agent_minute', time: 'minute', days: (r) => r.rollups_days },
   { table: 'escalations', time: 'toDateTime(waiting_since)', days: (r) => r.rollups_days },
+  { table: 'sla_outcomes', time: 'toDateTime(decided_at)', days: (r) => r.rollups_days },
 ]
 
 /**

@@ -20,6 +20,8 @@ export interface SendOptions {
   /** When each line is due (ms, wall time; `--live`): replaces the pacing by `rate`. */
   due?: readonly number[]
   progress?: boolean
+  /** Stops sending (deskpulse demo's Ctrl-C): the line in flight ends, no other is sent. */
+  signal?: AbortSignal
 }
 
 export interface SendResult {
@@ -40,7 +42,17 @@ export function metaJson(body: unknown): string {
     .replace(/\//g, '\\/')
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 
 function requestOf(line: string, o: SendOptions): { url: string; init: RequestInit; kind: 'webhooks' | 'events' } {
   const parsed = JSON.parse(line) as { webhook?: unknown; event?: unknown; chatwoot?: unknown }
@@ -81,7 +93,11 @@ export async function sendLines(lines: readonly string[], o: SendOptions): Promi
   for (const [i, line] of lines.entries()) {
     // Pace against the schedule, not the previous request, so slow answers do not lower the rate.
     const wait = o.due ? o.due[i]! - Date.now() : started + (i * 1000) / o.rate - performance.now()
-    if (wait > 0) await sleep(wait)
+    if (wait > 0) await sleep(wait, o.signal)
+    if (o.signal?.aborted) {
+      result.lines = i
+      break
+    }
     result[requestOf(line, o).kind]++
     let outcome: 'accepted' | 'rejected' | 'failed' = 'failed'
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -99,7 +115,8 @@ export async function sendLines(lines: readonly string[], o: SendOptions): Promi
       else {
         if (attempt < attempts) {
           result.retries++
-          await sleep(Math.min(10_000, 250 * 2 ** (attempt - 1)))
+          await sleep(Math.min(10_000, 250 * 2 ** (attempt - 1)), o.signal)
+          if (o.signal?.aborted) break
         }
         continue
       }

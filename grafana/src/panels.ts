@@ -140,9 +140,15 @@ export function timeSeriesPanel(s: TimeSeriesSpec) {
   return b
 }
 
+/** A data link on a column's cells, opened in a new tab (e.g. `${__value.raw}`: the cell is the URL). */
+export interface CellLink {
+  title: string
+  url: string
+}
+
 export interface TableSpec extends PanelSpec {
   /** Per column: unit, thresholds and a coloured cell (the figure a reader scans for). */
-  columns?: Record<string, { unit?: string; steps?: Steps; color?: boolean; decimals?: number; width?: number }>
+  columns?: Record<string, { unit?: string; steps?: Steps; color?: boolean; decimals?: number; width?: number; link?: CellLink; empty?: string }>
   sortBy?: { column: string; desc: boolean }
 }
 
@@ -158,6 +164,9 @@ export function tablePanel(s: TableSpec) {
     if (c.width) properties.push({ id: 'custom.width', value: c.width })
     if (c.steps) properties.push({ id: 'thresholds', value: thresholds(c.steps).build() })
     if (c.color) properties.push({ id: 'custom.cellOptions', value: { type: common.TableCellDisplayMode.ColorBackground, mode: common.TableCellBackgroundDisplayMode.Gradient } })
+    if (c.link) properties.push({ id: 'links', value: [{ title: c.link.title, url: c.link.url, targetBlank: true }] })
+    // What an empty cell shows (an empty text, e.g. no helpdesk link for that row).
+    if (c.empty !== undefined) properties.push({ id: 'mappings', value: [{ type: 'special', options: { match: 'empty', result: { text: c.empty } } }] })
     b.overrideByName(name, properties)
   }
   if (s.sortBy) b.sortBy([new common.TableSortByFieldStateBuilder().displayName(s.sortBy.column).desc(s.sortBy.desc)])

@@ -23,14 +23,20 @@ export function waIdOfPhone(phone: string | null | undefined): string | null {
 
 type Conversation = ChatwootMessageEvent['conversation'] | ChatwootConversationEvent
 
-export function customerOf(b: ChatwootMessageEvent | ChatwootConversationEvent, line: string, keyCustomer: CustomerKeyer): string | null {
+/** The customer's id before keying (a wa_id, the contact's identifier, or Chatwoot's contact id), or null. */
+export function rawCustomerOf(b: ChatwootMessageEvent | ChatwootConversationEvent): string | null {
   const conversation: Conversation = 'conversation' in b && b.event.startsWith('message_') ? (b as ChatwootMessageEvent).conversation : (b as ChatwootConversationEvent)
   const source = conversation.contact_inbox?.source_id
-  if (conversation.channel === 'Channel::Whatsapp' && typeof source === 'string' && /^[0-9]{6,20}$/.test(source)) return keyCustomer(line, source)
+  if (conversation.channel === 'Channel::Whatsapp' && typeof source === 'string' && /^[0-9]{6,20}$/.test(source)) return source
   const contact = conversation.meta?.sender ?? ('sender' in b && b.sender?.type === 'contact' ? b.sender : null)
   const fromPhone = waIdOfPhone(contact?.phone_number) ?? (b.event.startsWith('message_') && (b as ChatwootMessageEvent).sender?.type === 'contact' ? waIdOfPhone((b as ChatwootMessageEvent).sender?.phone_number) : null)
-  if (fromPhone !== null) return keyCustomer(line, fromPhone)
-  if (typeof contact?.identifier === 'string' && contact.identifier.length > 0) return keyCustomer(line, checkId(contact.identifier, 'contact identifier'))
-  if (contact?.id !== undefined) return keyCustomer(line, `chatwoot-contact:${String(contact.id)}`)
+  if (fromPhone !== null) return fromPhone
+  if (typeof contact?.identifier === 'string' && contact.identifier.length > 0) return checkId(contact.identifier, 'contact identifier')
+  if (contact?.id !== undefined) return `chatwoot-contact:${String(contact.id)}`
   return null
+}
+
+export function customerOf(b: ChatwootMessageEvent | ChatwootConversationEvent, line: string, keyCustomer: CustomerKeyer): string | null {
+  const raw = rawCustomerOf(b)
+  return raw === null ? null : keyCustomer(line, raw)
 }

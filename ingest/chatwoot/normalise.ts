@@ -13,7 +13,8 @@ import { checkId } from '../limits.js'
 import type { TextAnalyser } from '../whatsapp/normalise.js'
 import { DEFAULT_MAX_FUTURE_SKEW_SECONDS } from '../whatsapp/normalise.js'
 import { checkConversationEvent, checkMessageEvent, ChatwootEventName, fieldOf, type ChatwootConversationEvent, type ChatwootMessageEvent } from './payload.js'
-import { customerOf } from './customer.js'
+import { customerOf, rawCustomerOf } from './customer.js'
+import { helpdeskConversationProblem } from '../../schemas/helpdesk.js'
 import { Value } from '@sinclair/typebox/value'
 
 export interface ChatwootNormaliseOptions {
@@ -49,6 +50,8 @@ interface Ctx {
   keyMessage: MessageKeyer
   receivedMs: number
   maxFutureMs: number
+  /** Chatwoot's display id of the webhook's conversation, when it may be stored (helpdeskConversationOf). */
+  helpdesk: string | null
 }
 
 export function normaliseChatwoot(body: unknown, opts: ChatwootNormaliseOptions): ChatwootOutcome {
@@ -58,6 +61,7 @@ export function normaliseChatwoot(body: unknown, opts: ChatwootNormaliseOptions)
     keyMessage: messageKeyerOf(opts.keyCustomer),
     receivedMs: Date.parse(opts.receivedAt),
     maxFutureMs: (opts.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS) * 1000,
+    helpdesk: null,
   }
   const event = (body as { event: string }).event
   if (event === 'message_created' || event === 'message_updated') {
@@ -94,7 +98,17 @@ function eventTime(v: unknown, ctx: Ctx): string {
 }
 
 function envelope(id: string, at: string, line: string, customer: string | null, ctx: Ctx) {
-  return { v: 1 as const, id, at, received_at: ctx.opts.receivedAt, source: 'chatwoot' as const, line, customer }
+  return { v: 1 as const, id, at, received_at: ctx.opts.receivedAt, source: 'chatwoot' as const, line, customer, ...(ctx.helpdesk === null ? {} : { helpdesk_conversation: ctx.helpdesk }) }
+}
+
+/**
+ * The conversation's display id, the number in Chatwoot's conversation URLs
+ * (`/app/accounts/<account>/conversations/<display id>`), for deep links (docs/connect-chatwoot.md).
+ * One that could be a phone number is left out, never stored; the events still count.
+ */
+function helpdeskConversationOf(b: ChatwootMessageEvent | ChatwootConversationEvent): string | null {
+  const id = String(b.event.startsWith('message_') ? (b as ChatwootMessageEvent).conversation.id : (b as ChatwootConversationEvent).id)
+  return helpdeskConversationProblem(id, rawCustomerOf(b)) === null ? id : null
 }
 
 const lineOf = (inbox: unknown, ctx: Ctx): string | null => (inbox === undefined || inbox === null ? null : (ctx.opts.inboxes[String(inbox)] ?? null))
@@ -109,6 +123,7 @@ function normaliseMessage(b: ChatwootMessageEvent, ctx: Ctx): ChatwootOutcome {
   const type = typeof b.message_type === 'number' ? MESSAGE_TYPES[b.message_type] : b.message_type
   if (type !== 'incoming' && type !== 'outgoing' && type !== 'template') return ignore('activity')
   const customer = customerOf(b, line, ctx.opts.keyCustomer)
+  ctx.helpdesk = helpdeskConversationOf(b)
   const attrs = isObj(b.content_attributes) ? b.content_attributes : {}
   // A WhatsApp message's source_id is its wamid: keyed like the Meta route keys it.
   const wamid = isWhatsapp(b.conversation.channel) && b.source_id ? checkId(b.source_id, 'source_id') : null
@@ -206,6 +221,9 @@ function messageUpdate(b: ChatwootMessageEvent, attrs: Obj, line: string, custom
   return ignore('no_change')
 }
 
+/** Chatwoot's conversation priority → deskpulse's (none and medium are normal). */
+const CHATWOOT_PRIORITY: Record<string, 'low' | 'normal' | 'high' | 'urgent'> = { low: 'low', medium: 'normal', high: 'high', urgent: 'urgent' }
+
 /** `changed_attributes` is a list of `{ attribute: { previous_value, current_value } }`. */
 function changeOf(b: ChatwootConversationEvent, attribute: string): { previous: unknown; current: unknown } | null {
   for (const c of b.changed_attributes ?? []) {
@@ -222,6 +240,7 @@ function normaliseConversation(b: ChatwootConversationEvent, ctx: Ctx): Chatwoot
   // creates its record, so conversation_created derives nothing.
   if (b.event === 'conversation_created') return ignore('no_change')
   const customer = customerOf(b, line, ctx.opts.keyCustomer)
+  ctx.helpdesk = helpdeskConversationOf(b)
   const conv = `${accountOf(b)}:${b.id}`
   // updated_at changes with every change of the record: one id per transition, the same on retries.
   const stamp = String(b.updated_at ?? b.timestamp ?? '')
@@ -253,6 +272,12 @@ function normaliseConversation(b: ChatwootConversationEvent, ctx: Ctx): Chatwoot
       const before = new Set(Array.isArray(labels.previous) ? labels.previous : [])
       const added = labels.current.map(label).find((l) => l !== null && !before.has(l))
       if (added) events.push({ ...envelope(`cw:tag:${conv}:${added}:${stamp}`, at, line, customer, ctx), kind: 'conversation.tagged', category: added })
+    }
+    // Chatwoot's priorities: null (none), low, medium, high, urgent (docs/sla.md).
+    const priority = changeOf(b, 'priority')
+    if (priority) {
+      const p = CHATWOOT_PRIORITY[String(priority.current ?? '')] ?? 'normal'
+      events.push({ ...envelope(`cw:pri:${conv}:${p}:${stamp}`, at, line, customer, ctx), kind: 'conversation.prioritised', priority: p, tier: null })
     }
   }
   return events.length ? { events, ignored: null } : ignore('no_change')

@@ -10,7 +10,7 @@ export interface HelpdeskNormaliseOptions {
 }
 
 /** Fields each type interprets; everything else is kept in `attributes`. */
-const KNOWN = new Set(['id', 'type', 'at', 'line', 'customer', 'message_id', 'message_type', 'sender', 'survey', 'text', 'agent_id', 'team', 'by', 'category', 'score', 'status', 'capacity'])
+const KNOWN = new Set(['id', 'type', 'at', 'line', 'customer', 'message_id', 'message_type', 'sender', 'survey', 'text', 'agent_id', 'team', 'by', 'category', 'score', 'status', 'capacity', 'helpdesk_conversation', 'priority', 'tier'])
 
 /**
  * The event id and `message_id` are keyed like the webhook's wamids (ingest/pii.ts): helpdesks
@@ -28,6 +28,8 @@ export function normaliseApiEvent(e: ApiEvent, opts: HelpdeskNormaliseOptions): 
     source: 'api' as const,
     line: 'line' in e ? e.line : null,
     customer: 'customer' in e ? opts.keyCustomer(e.line, e.customer) : null,
+    // Conversation events only (validated there); on agent.status it is neither read nor kept.
+    ...('customer' in e && e.helpdesk_conversation !== undefined ? { helpdesk_conversation: e.helpdesk_conversation } : {}),
     ...(Object.keys(extra).length ? { attributes: extra } : {}),
   }
   switch (e.type) {
@@ -48,6 +50,8 @@ export function normaliseApiEvent(e: ApiEvent, opts: HelpdeskNormaliseOptions): 
       return { ...envelope, kind: 'conversation.resolved', by_kind: e.by.kind, agent_id: e.by.agent_id ?? null }
     case 'conversation.tagged':
       return { ...envelope, kind: 'conversation.tagged', category: e.category }
+    case 'conversation.prioritised':
+      return { ...envelope, kind: 'conversation.prioritised', priority: e.priority, tier: e.tier ?? null }
     case 'bot.handoff':
       return { ...envelope, kind: 'bot.handoff', team: e.team ?? null }
     case 'csat.response':

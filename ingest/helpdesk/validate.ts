@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox'
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler'
 import { API_EVENT_SCHEMAS, MAX_EVENTS_PER_REQUEST, type ApiEvent, type ApiEventType } from '../../schemas/api-events.js'
 import { ERRORS, ingestError } from '../errors.js'
+import { helpdeskConversationProblem } from '../../schemas/helpdesk.js'
 
 const checkers = new Map<string, TypeCheck<TSchema>>(
   Object.entries(API_EVENT_SCHEMAS).map(([type, schema]) => [type, TypeCompiler.Compile(schema as TSchema)]),
@@ -35,6 +36,11 @@ export function validateApiEvents(body: unknown): ApiEvent[] {
       const first = checker.Errors(e).First()!
       throw ingestError(ERRORS.INVALID_EVENT, `${fieldName(i, first.path)}: ${first.message}`)
     }
+    // Beyond the schema: no phone number in the id, and not the customer's own (stored raw).
+    // agent.status has no conversation: the field is not read there (ingest/helpdesk/normalise.ts).
+    const { helpdesk_conversation: hc, customer } = e as { helpdesk_conversation?: string; customer?: string }
+    const problem = hc === undefined || type === 'agent.status' ? null : helpdeskConversationProblem(hc, customer ?? null)
+    if (problem) throw ingestError(ERRORS.INVALID_EVENT, `events[${i}].helpdesk_conversation: ${problem}`)
   }
   return events as ApiEvent[]
 }

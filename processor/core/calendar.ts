@@ -4,6 +4,7 @@
  * 1970-01-01 so day stepping is integer arithmetic; luxon does every wall-clock → UTC step.
  */
 import { DateTime, IANAZone } from 'luxon'
+import Holidays from 'date-holidays'
 import type { BusinessHours } from '../../schemas/config.js'
 
 const DAY_MS = 86_400_000
@@ -25,8 +26,12 @@ export interface Calendar {
   readonly zone: IANAZone
   /** Per weekday (Mon = 0): [startMinute, endMinute] with end > start, up to 2 × 1440. */
   readonly ranges: ReadonlyArray<ReadonlyArray<readonly [number, number]>>
-  /** Holidays as local day numbers. */
+  /** Extra closed dates (the config's `holidays`) as local day numbers. */
   readonly holidays: ReadonlySet<number>
+  /** Extra open dates (the config's `open`): open on their weekday's ranges whatever else says. */
+  readonly open: ReadonlySet<number>
+  /** Public holidays of `country`/`region` by local year (date-holidays, computed once a year is needed). */
+  readonly official: ((year: number) => ReadonlySet<number>) | null
   readonly hasRanges: boolean
   readonly cache: Map<number, DayEntry>
   /** Last offset seen (ms), to guess a local day without asking Intl. */
@@ -62,10 +67,38 @@ export function compileCalendar(bh: BusinessHours): Calendar {
     zone,
     ranges,
     holidays: new Set((bh.holidays ?? []).map(dayNumberOfIso)),
+    open: new Set((bh.open ?? []).map(dayNumberOfIso)),
+    official: bh.country ? publicHolidays(bh.country, bh.region) : null,
     hasRanges: ranges.some((r) => r.length > 0),
     cache: new Map(),
     offsetHint: 0,
   }
+}
+
+/**
+ * The public holidays (date-holidays' type `public`; observances and bank holidays stay open) of
+ * a country or region, as local day numbers, per year on demand. The library's dates are local
+ * dates of the place, which is what a day number is.
+ */
+function publicHolidays(country: string, region: string | undefined): (year: number) => ReadonlySet<number> {
+  const lib = region ? new Holidays(country, region) : new Holidays(country)
+  const years = new Map<number, ReadonlySet<number>>()
+  return (year) => {
+    let days = years.get(year)
+    if (!days) {
+      const list = lib.getHolidays(year) || []
+      days = new Set(list.filter((h) => h.type === 'public').map((h) => dayNumberOfIso(h.date.slice(0, 10))))
+      years.set(year, days)
+    }
+    return days
+  }
+}
+
+/** Closed all day: an extra closed date or a public holiday, unless listed as open. */
+export function isClosedDay(cal: Calendar, day: number): boolean {
+  if (cal.open.has(day)) return false
+  if (cal.holidays.has(day)) return true
+  return cal.official !== null && cal.official(new Date(day * DAY_MS).getUTCFullYear()).has(day)
 }
 
 /** UTC ms of local wall time `minute` minutes after midnight of local day `day` (minute < 2880). */
@@ -82,7 +115,7 @@ function dayEntry(cal: Calendar, day: number): DayEntry {
   const hit = cal.cache.get(day)
   if (hit) return hit
   const pairs: Array<[number, number]> = []
-  if (!cal.holidays.has(day)) {
+  if (!isClosedDay(cal, day)) {
     for (const [from, to] of cal.ranges[(((day + 3) % 7) + 7) % 7] ?? []) {
       const a = wallToUtc(cal, day, from)
       const b = wallToUtc(cal, day, to)

@@ -4,6 +4,7 @@
  */
 import type { Config } from '../../schemas/config.js'
 import type { Calendar } from './calendar.js'
+import type { SlaRules } from './sla-rules.js'
 import type { TimerQueue } from './timers.js'
 import type { Agents } from './agents.js'
 import type { Conversation } from './state.js'
@@ -19,6 +20,8 @@ export interface CoreContext {
   th: Config['thresholds']
   /** Business-hours calendars of the lines that have them. */
   calendars: Map<string, Calendar>
+  /** SLA policies, team calendars and escalation steps (sla-rules.ts). */
+  slaRules: SlaRules
   /** Open conversations and resolved ones that may still reopen (until their Compact timer). */
   convs: Map<string, Conversation>
   timers: TimerQueue

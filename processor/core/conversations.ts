@@ -9,6 +9,7 @@ import { newConversation, botAnswered, CategorySource, APP_WRITER, STATUS_WRITER
 import type { SenderKind } from '../../schemas/events.js'
 import { TimerKind } from './timers.js'
 import type { createEscalation } from './escalation.js'
+import type { Sla } from './sla.js'
 import type { createOutcomes } from './outcomes.js'
 import type { createWindows } from './windows.js'
 import type { createResponseTimes } from './response-times.js'
@@ -20,6 +21,7 @@ const SILENT_TYPES = new Set(['reaction', 'system'])
 
 export interface ConversationDeps {
   escalation: ReturnType<typeof createEscalation>
+  sla: Pick<Sla, 'open' | 'closed'>
   outcomes: ReturnType<typeof createOutcomes>
   windows: ReturnType<typeof createWindows>
   responses: ReturnType<typeof createResponseTimes>
@@ -27,10 +29,10 @@ export interface ConversationDeps {
 
 type Event<K extends CanonicalEvent['kind']> = Extract<CanonicalEvent, { kind: K }>
 
-export function createConversations(ctx: CoreContext, { escalation, outcomes, windows, responses }: ConversationDeps) {
+export function createConversations(ctx: CoreContext, { escalation, outcomes, windows, responses, sla }: ConversationDeps) {
   const { config, th, convs, timers, agents, tallies, emit, changed } = ctx
   const { totals, rolling, setCategory } = tallies
-  const { startWaiting, endWaiting, scheduleEscalation } = escalation
+  const { startWaiting, endWaiting, scheduleEscalation, reapply } = escalation
   const { touchMessage } = windows
   /**
    * Human messages to a customer with no open conversation, for replies stamped early. Bounded by
@@ -51,6 +53,7 @@ export function createConversations(ctx: CoreContext, { escalation, outcomes, wi
     totals.opened++
     rolling.counts.add(c.line, at, 'opened')
     emit({ type: 'opened', line: c.line, at })
+    sla.open(c)
     startWaiting(c, at)
     touchMessage(c, at)
     return c
@@ -88,6 +91,7 @@ export function createConversations(ctx: CoreContext, { escalation, outcomes, wi
     }
     timers.push({ at: at + Math.max(th.reopen_window, th.csat_window) * S, kind: TimerKind.Compact, key: c.key, ref: at })
     if (by !== 'timeout') outcomes.creditResolution(c)
+    sla.closed(c, at)
     emit({ type: 'resolved', line: c.line, team: c.team, by, at, bot })
     agents.recount(c, at)
     changed(c)
@@ -143,8 +147,11 @@ export function createConversations(ctx: CoreContext, { escalation, outcomes, wi
       scheduleEscalation(c)
     }
     const menu = e.reply_id ? config.categories.menu[e.reply_id] : undefined
+    const category = c.category
     if (menu && c.categorySource < CategorySource.Menu) setCategory(c, menu, CategorySource.Menu)
     else if (e.keyword_category && c.categorySource < CategorySource.Keyword) setCategory(c, e.keyword_category, CategorySource.Keyword)
+    // The SLA policy is decided again when the category changes (docs/sla.md).
+    if (c.category !== category) reapply(c, at)
     agents.recount(c, at)
     changed(c)
   }
@@ -207,8 +214,10 @@ export function createConversations(ctx: CoreContext, { escalation, outcomes, wi
     const c = convs.get(`${e.line}|${e.customer}`)
     if (!c) return
     if (c.agent !== e.agent_id) tallies.agentStats(e.agent_id).conversations++
+    const team = c.team
     c.agent = e.agent_id
     c.team = e.team ?? agents.byId.get(e.agent_id)?.team ?? c.team
+    if (c.team !== team) reapply(c, at, team)
     if (c.firstAssignedAt === null) responses.firstAssignment(c, at)
     agents.recount(c, at)
     changed(c)
@@ -217,8 +226,10 @@ export function createConversations(ctx: CoreContext, { escalation, outcomes, wi
   function handoff(e: Event<'bot.handoff'>, at: number) {
     const c = convs.get(`${e.line}|${e.customer}`)
     if (!c || !c.open || c.handoffAt !== null) return
+    const team = c.team
     if (e.team) c.team = e.team
     c.handoffAt = at
+    if (c.team !== team) reapply(c, at, team)
     if (botAnswered(c)) {
       totals.handoffs++
       emit({ type: 'handoff', line: c.line, team: c.team, at })
@@ -229,5 +240,13 @@ export function createConversations(ctx: CoreContext, { escalation, outcomes, wi
     changed(c)
   }
 
-  return { earlyReplies, resolve, messageIn, messageOut, statusReply, assigned, handoff }
+  /** The helpdesk's id of the event's conversation (after the event: it may have opened it), for deep links. */
+  function noteHelpdesk(e: CanonicalEvent & { helpdesk_conversation: string }) {
+    const c = convs.get(`${e.line}|${e.customer}`)
+    if (!c || c.helpdeskConversation === e.helpdesk_conversation) return
+    c.helpdeskConversation = e.helpdesk_conversation
+    changed(c)
+  }
+
+  return { earlyReplies, resolve, messageIn, messageOut, statusReply, assigned, handoff, noteHelpdesk }
 }

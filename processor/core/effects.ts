@@ -1,4 +1,5 @@
 import type { Agents } from './agents.js'
+import type { SlaTarget } from '../../schemas/sla-config.js'
 
 /**
  * What the core tells the sinks (ClickHouse, metrics, Alertmanager, live feed): plain data.
@@ -13,7 +14,14 @@ export type Effect =
   | { type: 'handoff'; line: string; team: string; at: number }
   // `withinTarget`: a first response within thresholds.frt_target (false for the other metrics).
   | { type: 'sample'; metric: 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'; seconds: number; at: number; line: string; team: string; agent: string | null; withinTarget: boolean }
-  | { type: 'escalation'; level: 'warning' | 'breach'; action: 'fire' | 'resolve' | 'retract'; moment: number; firedAt: number; conversation: string; line: string; customer: string; team: string; agent: string | null; waitingSince: number }
+  // `level`: warning, breach or an escalation step's name (docs/sla.md). The chat's SLA policy and
+  // priority are read from the core when paged (projection.ts chatSla): no field more per alert.
+  // `helpdesk`: the helpdesk's id of the chat (deep links), set only when known: effects wait in
+  // memory until a flush drains them, and most chats have none (bench/processor.ts memory).
+  | { type: 'escalation'; level: string; action: 'fire' | 'resolve' | 'retract'; moment: number; firedAt: number; conversation: string; line: string; customer: string; team: string; agent: string | null; waitingSince: number; helpdesk?: string | null }
+  // An SLA target's outcome (docs/sla.md "Outcomes"); `key` and `openedAt` make the conversation id (no string built per outcome).
+  // A miss is logged when its target closes, at the miss's own moment (sla.ts).
+  | { type: 'sla'; key: string; openedAt: number; line: string; team: string; policy: string; target: SlaTarget; outcome: 'hit' | 'missed'; at: number }
   // `previous`: the conversation's earlier score, which this one replaces (the last one counts).
   // `positive`, `previousPositive`: KPIS.md's positive response (4 or 5), decided by the core.
   | { type: 'csat'; line: string; team: string; agent: string | null; score: number; previous: number | null; positive: boolean; previousPositive: boolean | null; at: number }

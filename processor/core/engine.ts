@@ -24,6 +24,8 @@ import { createWindows } from './windows.js'
 import { createResponseTimes } from './response-times.js'
 import { createConversations } from './conversations.js'
 import { createAgentMinutes } from './agent-minutes.js'
+import { createSla } from './sla.js'
+import { compileSla, matchPolicy, tierOf, withPolicy, withPriority, priorityOf, type SlaRules } from './sla-rules.js'
 
 const NO_CODES: number[] = []
 
@@ -42,6 +44,8 @@ export interface EngineState {
   agents: Agent[]
   delivery: ReturnType<DeliveryTracker['toState']>
   tallies: TalliesState
+  /** The policy names and tiers the conversations' `sla` codes refer to (absent before SLA policies). */
+  sla?: { policies: string[]; tiers: string[] }
 }
 
 /** `initial`: a state from exportState() (a checkpoint) to continue from. */
@@ -54,10 +58,12 @@ export function createEngine(config: Config, initial?: EngineState) {
   let dirty = new Set<Conversation>()
   let clock = initial?.clock ?? -Infinity
 
+  const slaRules = compileSla(config, calendars)
   const ctx: CoreContext = {
     config,
     th: config.thresholds,
     calendars,
+    slaRules,
     convs: new Map(),
     timers: new TimerQueue(),
     agents: new Agents(config.default_team, config.agents.default_capacity),
@@ -73,11 +79,12 @@ export function createEngine(config: Config, initial?: EngineState) {
   const delivery = new DeliveryTracker()
 
   // The KPI modules (docs/processor.md "The core's modules").
-  const escalation = createEscalation(ctx)
+  const sla = createSla(ctx, slaRules)
+  const escalation = createEscalation(ctx, sla)
   const outcomes = createOutcomes(ctx)
   const windows = createWindows(ctx)
-  const responses = createResponseTimes(ctx, escalation)
-  const conversations = createConversations(ctx, { escalation, outcomes, windows, responses })
+  const responses = createResponseTimes(ctx, { endWaiting: escalation.endWaiting, sla })
+  const conversations = createConversations(ctx, { escalation, outcomes, windows, responses, sla })
   const minutes = createAgentMinutes(ctx, clock)
 
   function onEvent(e: CanonicalEvent, at: number) {
@@ -110,8 +117,18 @@ export function createEngine(config: Config, initial?: EngineState) {
       case 'conversation.tagged': {
         const c = convs.get(`${e.line}|${e.customer}`)
         if (!c) return
+        const category = c.category
         tallies.setCategory(c, e.category, CategorySource.Tag)
+        if (c.category !== category) escalation.reapply(c, at)
         ctx.changed(c)
+        return
+      }
+      case 'conversation.prioritised': {
+        const c = convs.get(`${e.line}|${e.customer}`)
+        // A chat with no conversation yet: the next one starts normal (docs/sla.md).
+        if (!c) return
+        sla.prioritise(c, e.priority, e.tier)
+        escalation.reapply(c, at)
         return
       }
       case 'csat.response': {
@@ -131,12 +148,12 @@ export function createEngine(config: Config, initial?: EngineState) {
   function fire(t: Timer) {
     const c = convs.get(t.key)
     switch (t.kind) {
-      case TimerKind.Warn:
+      case TimerKind.Waiting:
       case TimerKind.Breach:
-        if (c && c.open && c.waitingSince === t.ref) {
-          escalation.fireEscalation(c, t.kind, t.at)
-          ctx.changed(c)
-        }
+        if (c && c.open && c.waitingSince === t.ref && escalation.settle(c, t.at)) ctx.changed(c)
+        return
+      case TimerKind.SlaResolution:
+        sla.resolutionDue(c, t.ref, t.at)
         return
       case TimerKind.Inactivity:
       case TimerKind.ServiceWindow:
@@ -195,6 +212,7 @@ export function createEngine(config: Config, initial?: EngineState) {
       agents: agents.toState(),
       delivery: delivery.toState(),
       tallies: tallies.toState(),
+      sla: { policies: slaRules.policies.map((p) => p.name), tiers: [...slaRules.tiers] },
     }
   }
 
@@ -210,6 +228,25 @@ export function createEngine(config: Config, initial?: EngineState) {
     agents.restore(state.agents)
     delivery.restore(state.delivery)
     tallies.restore(state.tallies)
+    restoreSla(state.sla)
+  }
+
+  /**
+   * Conversations from a checkpoint keep their SLA codes when the policies and tiers are those
+   * of the config; otherwise (an older checkpoint, a changed config) each chat's priority and tier
+   * are kept by name and its policy decided again, and waiting chats follow the new limits.
+   */
+  function restoreSla(saved: EngineState['sla']) {
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i])
+    if (saved && same(saved.policies, slaRules.policies.map((p) => p.name)) && same(saved.tiers, slaRules.tiers)) return
+    const old: SlaRules = { ...slaRules, tiers: saved?.tiers ?? [] }
+    for (const c of convs.values()) {
+      c.sla ??= 0
+      const tier = tierOf(old, c)
+      c.sla = withPriority(slaRules, c.sla & ~0xff, priorityOf(c), tier === 'other' ? '\u0000other' : tier)
+      c.sla = withPolicy(c.sla, matchPolicy(slaRules, c))
+      if (c.open) escalation.scheduleEscalation(c)
+    }
   }
   if (initial) restore(initial)
 
@@ -233,6 +270,7 @@ export function createEngine(config: Config, initial?: EngineState) {
       if (!list) continue
       if (c.open) {
         escalation.endWaiting(c, Math.max(clock, c.waitingSince ?? -Infinity))
+        sla.closed(c, Math.max(clock, c.openedAt))
         if (c.countedAgent) agents.move(c.countedAgent, null, Math.max(clock, c.openedAt))
         c.countedAgent = null
       }
@@ -260,6 +298,7 @@ export function createEngine(config: Config, initial?: EngineState) {
       if (!dedup.firstSeen(e.id, atMs)) return false
       if (!isTimeless(e.kind)) advance(atMs)
       onEvent(e, atMs)
+      if (e.helpdesk_conversation !== undefined) conversations.noteHelpdesk(e as CanonicalEvent & { helpdesk_conversation: string })
       return true
     },
     advance,
@@ -279,6 +318,6 @@ export function createEngine(config: Config, initial?: EngineState) {
       return out
     },
     /** Read-only views for the projection (projection.ts) and the summary (summary.ts). */
-    view: { fullResolution: outcomes.fullResolutionTiming, today, convs, fcrWatch: outcomes.fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers, categories },
+    view: { fullResolution: outcomes.fullResolutionTiming, today, slaRules, sla: tallies.sla, convs, fcrWatch: outcomes.fcrWatch, agents, perAgent, delivery, totals, timing, rolling, config, calendars, timers, categories },
   }
 }

@@ -68,11 +68,12 @@ export interface RebalanceMove {
   readonly toCapacity: number
 }
 
-const LEVEL_RANK: Record<EscalationLevel, number> = { breach: 0, warning: 1, ok: 2 }
+/** `breach`, or an escalation step paged after it (docs/sla.md): breaching. */
+const levelRank = (level: EscalationLevel) => (level === 'ok' ? 2 : level === 'warning' ? 1 : 0)
 
 /** Breaching chats first, then warned ones, then the longest-waiting, then by id: one order, always. */
 export const moveOrder = (a: WaitingChat, b: WaitingChat) =>
-  LEVEL_RANK[a.level] - LEVEL_RANK[b.level] || a.waitingSince - b.waitingSince || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  levelRank(a.level) - levelRank(b.level) || a.waitingSince - b.waitingSince || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 
 /**
  * The rule (docs/advice.md "Rebalance rule"), per team:

@@ -8,6 +8,8 @@ const KIND_RANK: Record<EventKind, number> = {
   'bot.handoff': 2,
   'conversation.assigned': 3,
   'conversation.tagged': 4,
+  // After the message that opens the chat, before the reply its new targets time.
+  'conversation.prioritised': 4.5,
   'message.out': 5,
   'message.status': 6,
   'csat.response': 7,

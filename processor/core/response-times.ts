@@ -5,15 +5,18 @@
  */
 import { businessSeconds } from './calendar.js'
 import { isAgentWriter, STATUS_WRITER, type Conversation } from './state.js'
+import type { Sla } from './sla.js'
+import { calendarOf } from './sla-rules.js'
 import { S, type CoreContext } from './context.js'
 
 type Metric = 'frt' | 'nrt' | 'assignment' | 'resolution' | 'bot_frt'
 
 export interface ResponseDeps {
   endWaiting: (c: Conversation, at: number) => void
+  sla: Pick<Sla, 'replied' | 'resolved'>
 }
 
-export function createResponseTimes({ th, calendars, agents, tallies, emit, changed }: CoreContext, { endWaiting }: ResponseDeps) {
+export function createResponseTimes({ th, slaRules, agents, tallies, emit, changed }: CoreContext, { endWaiting, sla }: ResponseDeps) {
   const { totals, timing, rolling, agentStats } = tallies
 
   /** KPIS.md "Service level": a first response within thresholds.frt_target. */
@@ -47,6 +50,7 @@ export function createResponseTimes({ th, calendars, agents, tallies, emit, chan
 
   /** FRT: from the opening message, or from the bot's hand-over, to the first human reply. */
   function firstResponse(c: Conversation, at: number, writer: string) {
+    sla.replied(c, at, true)
     c.firstHumanAt = at
     const start = c.handoffAt ?? c.openedAt
     const secs = Math.max(0, (at - start) / S)
@@ -58,7 +62,8 @@ export function createResponseTimes({ th, calendars, agents, tallies, emit, chan
       rolling.counts.add(c.line, at, 'frt_within_target')
     }
     if (isAgentWriter(writer)) agentStats(writer).frt.add(secs)
-    const cal = calendars.get(c.line)
+    // The team's calendar wins over the line's (docs/sla.md "Calendars and holidays").
+    const cal = calendarOf(slaRules, c)
     if (cal) {
       c.frtBusinessSeconds = businessSeconds(cal, start, Math.max(start, at))
       timing.frtBusiness.add(c.frtBusinessSeconds)
@@ -68,12 +73,13 @@ export function createResponseTimes({ th, calendars, agents, tallies, emit, chan
 
   /** NRT: from the start of a later waiting period (the customer wrote again) to the next human reply. */
   function nextResponse(c: Conversation, at: number, writer: string, since: number) {
+    sla.replied(c, at, false)
     const secs = Math.max(0, (at - since) / S)
     timing.nrt.add(secs)
     rolling.nrt.add(at, secs)
     ;(c.nrtSamples ??= []).push(secs)
     if (isAgentWriter(writer)) agentStats(writer).nrt.add(secs)
-    const cal = calendars.get(c.line)
+    const cal = calendarOf(slaRules, c)
     if (cal) {
       const business = businessSeconds(cal, since, Math.max(since, at))
       timing.nrtBusiness.add(business)
@@ -106,6 +112,7 @@ export function createResponseTimes({ th, calendars, agents, tallies, emit, chan
     timing.resolution.add(secs)
     rolling.resolution.add(at, secs)
     c.resolutionSeconds = secs
+    sla.resolved(c, at)
     sample('resolution', c, secs, at)
   }
 

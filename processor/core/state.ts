@@ -73,6 +73,13 @@ export interface Conversation {
   breaches: number
   contained: boolean
   negativeMessages: number
+  /** The helpdesk's own id of the conversation, the latest an event carried (deep links; absent in older checkpoints). */
+  helpdeskConversation?: string | null
+  /**
+   * SLA state packed in one small integer (sla-rules.ts): policy, priority, tier, misses counted,
+   * steps paged. Absent in checkpoints from before SLA policies (restored as normal, matched again).
+   */
+  sla: number
 }
 
 export function stateOf(c: Conversation): BacklogState {
@@ -157,5 +164,7 @@ export function newConversation(key: string, line: string, team: string, at: num
     breaches: 0,
     contained: false,
     negativeMessages: 0,
+    helpdeskConversation: null,
+    sla: 0,
   }
 }

@@ -1,8 +1,10 @@
 import { emptyTiming, type Summary } from '../../schemas/summary.js'
-import { project } from './projection.js'
+import { project, type Projection } from './projection.js'
 import type { Engine } from './engine.js'
 import { TimingStat } from './timing.js'
 import type { AgentTally } from './tallies.js'
+import { SLA_TARGETS } from '../../schemas/sla-config.js'
+import type { SlaSummary } from '../../schemas/summary.js'
 
 const round = (x: number | null, digits = 3) => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits)
 
@@ -123,7 +125,8 @@ export function summariseMany(engines: readonly Engine[], until: number) {
   let open = 0
   let oldestWaiting: number | null = null
   let closingSoon = 0
-  for (const s of project(engines, until, { waiting: false }).byLineTeam) {
+  const projection = project(engines, until, { waiting: false })
+  for (const s of projection.byLineTeam) {
     for (const k of Object.keys(backlog) as Array<keyof typeof backlog>) {
       backlog[k] += s.open[k]
       open += s.open[k]
@@ -157,6 +160,7 @@ export function summariseMany(engines: readonly Engine[], until: number) {
     service_level: timing.frt.count ? round(totals.frtWithinTarget / timing.frt.count, 4) : null,
     missed: totals.missed,
     window_closing_soon: closingSoon,
+    sla: slaSummary(engines, projection.sla),
     // Beyond ARCHITECTURE.md's minimum:
     first_response_business_seconds: timing.frtBusiness.toJSON(),
     next_response_business_seconds: timing.nrtBusiness.toJSON(),
@@ -213,6 +217,24 @@ export function summariseMany(engines: readonly Engine[], until: number) {
     ),
   }
   return summary
+}
+
+/**
+ * docs/sla.md "Outcomes": per policy (every configured one and `default`) and target, the hits and
+ * misses so far (logged, plus misses whose target has not closed yet) and the targets still
+ * running at the projection's moment. `/v1/summary`, replay and the metrics take this one answer.
+ */
+export function slaSummary(engines: readonly Engine[], projected: Projection['sla']): SlaSummary {
+  const views = engines.map((e) => e.view)
+  const names = [...new Set([...(views[0]?.slaRules.policies.map((p) => p.name) ?? []), ...views.flatMap((v) => [...v.sla.keys()]), ...projected.keys()])]
+  return Object.fromEntries(
+    names.map((name) => {
+      const counts = [0, 0, 0, 0, 0, 0]
+      for (const v of views) v.sla.get(name)?.forEach((n, i) => (counts[i]! += n))
+      const now = projected.get(name)
+      return [name, Object.fromEntries(SLA_TARGETS.map((target, i) => [target, { hit: counts[2 * i]!, missed: counts[2 * i + 1]! + (now?.[i]?.[1] ?? 0), active: now?.[i]?.[0] ?? 0 }])) as SlaSummary[string]]
+    }),
+  )
 }
 
 function sumRecord<K extends string>(a: Record<K, number>, b: Record<K, number>): Record<K, number> {

@@ -38,6 +38,13 @@ export function createTallies() {
     }
     return a
   }
+  /** SLA outcomes per policy name: [first hit, first missed, next hit, next missed, resolution hit, resolution missed]. */
+  const sla = new Map<string, number[]>()
+  function slaOutcome(policy: string, target: number, hit: boolean) {
+    let row = sla.get(policy)
+    if (!row) sla.set(policy, (row = [0, 0, 0, 0, 0, 0]))
+    row[2 * target + (hit ? 0 : 1)]!++
+  }
   /** Conversations by request type (KPIS.md "Volume and mix"), following re-categorisation. */
   const categories = new Map<string, number>()
   function setCategory(c: Conversation, category: string, source: CategorySource) {
@@ -55,9 +62,10 @@ export function createTallies() {
       rolling: { frt: rolling.frt.toState(), nrt: rolling.nrt.toState(), resolution: rolling.resolution.toState(), counts: rolling.counts.toState() },
       perAgent: [...perAgent].map(([id, a]) => [id, { ...a, frt: a.frt.toState(), nrt: a.nrt.toState() }] as const),
       categories: [...categories],
+      sla: [...sla].map(([k, row]) => [k, [...row]] as [string, number[]]),
     }
   }
-  function restore(state: ReturnType<typeof toState>) {
+  function restore(state: Omit<ReturnType<typeof toState>, 'sla'> & { sla?: Array<[string, number[]]> }) {
     Object.assign(totals, state.totals)
     for (const [k, t] of state.timing) timing[k as keyof typeof timing] = TimingStat.fromState(t)
     rolling.frt = RollingTiming.fromState(state.rolling.frt)
@@ -66,7 +74,9 @@ export function createTallies() {
     rolling.counts.restore(state.rolling.counts)
     for (const [id, a] of state.perAgent) perAgent.set(id, { ...a, frt: TimingStat.fromState(a.frt), nrt: TimingStat.fromState(a.nrt) })
     for (const [k, v] of state.categories) categories.set(k, v)
+    // Absent in checkpoints from before SLA policies.
+    for (const [k, row] of state.sla ?? []) sla.set(k, [...row])
   }
-  return { totals, timing, rolling, perAgent, agentStats, categories, setCategory, toState, restore }
+  return { totals, timing, rolling, perAgent, agentStats, categories, setCategory, sla, slaOutcome, toState, restore }
 }
 export type TalliesState = ReturnType<ReturnType<typeof createTallies>['toState']>

@@ -1,12 +1,16 @@
 /** Timer kinds of the conversation machine (KPIS.md: breach, warning, inactivity, windows). */
 export const enum TimerKind {
-  Warn = 0,
+  /** A waiting period's next moment: response-target miss, warning, breach or step (escalation.ts). */
+  Waiting = 0,
+  /** Checkpoints from before SLA policies: a breach timer, handled as Waiting. */
   Breach = 1,
   // At one instant the service window closes (a missed chat) before inactivity closes it.
   ServiceWindow = 2,
   Inactivity = 3,
   FcrFinal = 4,
   Compact = 5,
+  /** An SLA policy's resolution deadline passed (sla.ts). */
+  SlaResolution = 6,
 }
 
 export interface Timer {

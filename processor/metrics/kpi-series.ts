@@ -145,6 +145,9 @@ export class KpiSeries {
         case 'missed':
           this.inc('missed', [e.line, e.team])
           break
+        case 'sla':
+          // helpdesk_sla_outcomes_total comes from the core's tallies (registry.ts), misses from their moment.
+          break
         case 'reply_inferred':
           // A business message known only from its status: nobody knows who sent it.
           this.inc('messages', [e.line, 'out', 'unknown'])

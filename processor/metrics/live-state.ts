@@ -5,6 +5,8 @@
 import type { Engine } from '../core/engine.js'
 import { project, type LineTeamBacklog } from '../core/projection.js'
 import { teamBalance, type TeamBalance } from '../core/rebalance.js'
+import { slaSummary } from '../core/summary.js'
+import type { SlaSummary } from '../../schemas/summary.js'
 
 export type LineTeamState = LineTeamBacklog
 
@@ -25,6 +27,8 @@ export interface LiveState {
   teams: TeamAgents[]
   /** Workload balance per team (processor/core/rebalance.ts, docs/advice.md). */
   balance: TeamBalance[]
+  /** docs/sla.md "Outcomes" per policy (every configured one and default, zeros included): the summary's `sla`. */
+  sla: SlaSummary
 }
 
 /** The gauges' selection of the core's projection (processor/core/projection.ts). */
@@ -42,5 +46,5 @@ export function liveState(engines: readonly Engine[], now: number): LiveState {
   }
   // Every engine has the same config; with none there are no agents to weigh.
   const spareBelow = engines[0]?.view.config.advice.spare_below ?? 1
-  return { at: now, byLineTeam: p.byLineTeam, teams: [...teams.values()], balance: teamBalance(p, spareBelow) }
+  return { at: now, byLineTeam: p.byLineTeam, teams: [...teams.values()], balance: teamBalance(p, spareBelow), sla: slaSummary(engines, p.sla) }
 }

@@ -135,6 +135,15 @@ function liveText(sources: KpiSources, out: Exposition, seenLineTeams: Map<strin
       if (v !== null) out.sample(name, labels, v)
     }
   }
+  // docs/sla.md "Outcomes": the summary's `sla`, from the core (hits and misses never decrease).
+  const sla = Object.entries(live?.sla ?? {}).flatMap(([policy, targets]) => Object.entries(targets).map(([target, o]) => ({ policy, target, o })))
+  out.header('helpdesk_sla_outcomes_total', 'SLA target outcomes (hit, missed) by policy and target (first_response, next_response, resolution), docs/sla.md', 'counter')
+  for (const { policy, target, o } of sla) {
+    for (const outcome of ['hit', 'missed'] as const) out.sample('helpdesk_sla_outcomes_total', slaOutcomeLabels.get(`${policy}\u0001${target}\u0001${outcome}`, [policy, target, outcome]), o[outcome])
+  }
+  out.header('helpdesk_sla_active', 'SLA targets still running (not yet hit or missed) of open conversations, by policy and target (docs/sla.md)', 'gauge')
+  for (const { policy, target, o } of sla) out.sample('helpdesk_sla_active', slaLabels.get(`${policy}\u0001${target}`, [policy, target]), o.active)
+
   perTeam('helpdesk_agents_online', 'Agents with status online', (t) => t?.online ?? 0)
   perTeam('helpdesk_agent_active_conversations', "Active conversations (open, not awaiting the customer) of the team's agents", (t) => t?.active ?? 0)
   // No online agent: no ratio (a gap, not a misleading 0).
@@ -149,6 +158,8 @@ function liveText(sources: KpiSources, out: Exposition, seenLineTeams: Map<strin
 const STATES = ['bot', 'unassigned', 'awaiting_agent', 'awaiting_customer'] as const
 const lineTeamLabels = new LabelCache(['line', 'team'])
 const teamLabels = new LabelCache(['team'])
+const slaLabels = new LabelCache(['policy', 'target'])
+const slaOutcomeLabels = new LabelCache(['policy', 'target', 'outcome'])
 
 /** The processor's series (docs/metrics.md), on a registry of its own. */
 export function createProcessorMetrics(sources: KpiSources) {

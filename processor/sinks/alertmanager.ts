@@ -9,8 +9,10 @@ import type { Logger } from 'pino'
 import type { Effect } from '../core/effects.js'
 import type { Engine } from '../core/engine.js'
 import { conversationId } from '../core/state.js'
+import { policyOf, priorityOf, stepMoment, stepsPaged } from '../core/sla-rules.js'
 import type { ProcessorMetrics } from '../metrics/registry.js'
 import { runbookUrl, type Config } from '../../schemas/config.js'
+import { helpdeskUrl, type HelpdeskUrlTemplates } from '../../schemas/helpdesk.js'
 
 /** The per-chat alert's name (docs/architecture.md "Alerts"; docs/glossary.md "Escalation limit, warning and breach"). */
 export const CHAT_ALERT = 'HelpdeskChatEscalation'
@@ -34,6 +36,17 @@ export interface AlertmanagerSinkOptions {
   generatorUrl?: string
   /** Runbook link put in the annotations. */
   runbookUrl?: string
+  /** Names of the configured lines (`lines.<id>.name`): the summary and a `line_name` annotation say it. Labels keep the id. */
+  lineNames?: Record<string, string>
+  /** The lines' `helpdesk_url` templates (config.lines): the alert links to the chat in the helpdesk. */
+  lines?: HelpdeskUrlTemplates
+  /**
+   * The reassignment hint of a page (docs/sla.md "Routing"): decided by the read model
+   * (projection.ts reassignmentHint) over every partition's agents, asked when the alert is held.
+   */
+  hint?: (team: string, agent: string | null) => string | null
+  /** The chat's SLA policy and priority (projection.ts chatSla over the partition's engine). */
+  about?: (partition: number, conversation: string) => { policy: string; priority: string } | null
   now?: () => number
 }
 
@@ -65,23 +78,38 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions, deps: { lo
   let timer: NodeJS.Timeout | undefined
   let closed = false
 
+  /** Levels seen stay at 0 once none is open (a gauge, not a gap). */
+  const levels = new Set<string>(['warning', 'breach'])
   function updateGauge() {
-    const open = { warning: 0, breach: 0 }
-    for (const h of held.values()) if (h.endsAt === null) open[h.labels.level as Level]++
-    metrics.alertsActive.set({ level: 'warning' }, open.warning)
-    metrics.alertsActive.set({ level: 'breach' }, open.breach)
+    const open = new Map([...levels].map((l) => [l, 0]))
+    for (const h of held.values()) if (h.endsAt === null) open.set(h.labels.level!, (open.get(h.labels.level!) ?? 0) + 1)
+    for (const [level, n] of open) {
+      levels.add(level)
+      metrics.alertsActive.set({ level }, n)
+    }
   }
 
-  function hold(partition: number, e: Pick<Escalation, 'conversation' | 'line' | 'team' | 'agent' | 'level' | 'moment' | 'waitingSince'>) {
+  function hold(partition: number, e: Pick<Escalation, 'conversation' | 'line' | 'team' | 'agent' | 'level' | 'moment' | 'waitingSince' | 'helpdesk'> & { policy?: string; priority?: string }) {
+    const sla = e.policy !== undefined && e.priority !== undefined ? { policy: e.policy, priority: e.priority } : (opts.about?.(partition, e.conversation) ?? { policy: 'default', priority: 'normal' })
     const waitingSince = new Date(e.waitingSince).toISOString()
     const waited = Math.round((e.moment - e.waitingSince) / 1000)
+    const hint = opts.hint?.(e.team, e.agent) ?? null
+    const name = opts.lineNames?.[e.line]
+    const where = name ? `${name} (line ${e.line}, team ${e.team})` : `line ${e.line} (team ${e.team})`
+    const link = helpdeskUrl(opts.lines ?? {}, e.line, e.helpdesk)
+    const summary =
+      e.level === 'warning'
+        ? `Chat waiting ${waited} s, nearing the escalation limit on ${where}`
+        : e.level === 'breach'
+          ? `Chat unanswered for ${waited} s on ${where}`
+          : `Chat still unanswered after ${waited} s on ${where}: escalated to ${e.level}`
     held.set(keyOf(e.conversation, e.level), {
       partition,
       // Alertmanager tells alerts apart by their labels: the conversation must be one of them
       // (an opaque id, never the customer's number), or two chats of one team would be one alert.
       labels: {
         alertname: CHAT_ALERT,
-        severity: e.level === 'breach' ? 'critical' : 'warning',
+        severity: e.level === 'warning' ? 'warning' : 'critical',
         level: e.level,
         line: e.line,
         team: e.team,
@@ -89,11 +117,17 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions, deps: { lo
         conversation: e.conversation,
       },
       annotations: {
-        summary: e.level === 'breach' ? `Chat unanswered for ${waited} s on line ${e.line} (team ${e.team})` : `Chat waiting ${waited} s, nearing the escalation limit on line ${e.line} (team ${e.team})`,
-        description: `Conversation ${e.conversation} has waited for a human reply since ${waitingSince} (${waited} s when the ${e.level} fired); agent: ${e.agent ?? 'none assigned'}.`,
+        summary,
+        description: `Conversation ${e.conversation} has waited for a human reply since ${waitingSince} (${waited} s when the ${e.level} fired); agent: ${e.agent ?? 'none assigned'}; SLA policy ${sla.policy}, priority ${sla.priority}; reassign to: ${hint ?? 'nobody has spare capacity'}.`,
         conversation: e.conversation,
         waiting_since: waitingSince,
+        ...(name ? { line_name: name } : {}),
+        policy: sla.policy,
+        priority: sla.priority,
+        reassign_to: hint ?? 'none',
         ...(opts.runbookUrl ? { runbook_url: opts.runbookUrl } : {}),
+        // An annotation, not a label: it may appear later in the chat's life without making a second alert.
+        ...(link ? { helpdesk_url: link } : {}),
       },
       startsAt: e.moment,
       endsAt: null,
@@ -135,9 +169,11 @@ export function createAlertmanagerSink(opts: AlertmanagerSinkOptions, deps: { lo
     if (now() - engine.clock > opts.pageMaxAgeMs) return
     for (const c of engine.view.convs.values()) {
       if (!c.open || c.waitingSince === null) continue
-      const base = { conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, waitingSince: c.waitingSince }
+      const rules = engine.view.slaRules
+      const base = { conversation: conversationId(c), line: c.line, team: c.team, agent: c.agent, waitingSince: c.waitingSince, helpdesk: c.helpdeskConversation ?? null, policy: policyOf(rules, c).name, priority: priorityOf(c) }
       if (c.breachedAt !== null) hold(partition, { ...base, level: 'breach', moment: c.breachedAt })
       else if (c.warnedAt !== null) hold(partition, { ...base, level: 'warning', moment: c.warnedAt })
+      for (let i = 0; i < stepsPaged(c); i++) hold(partition, { ...base, level: rules.steps[i]!.name, moment: stepMoment(rules, c, i) })
     }
     updateGauge()
     kick()

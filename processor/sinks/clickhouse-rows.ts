@@ -7,6 +7,7 @@ const DAY_OF: Record<RowTable, ((row: Record<string, unknown>) => string) | null
   conversations: (r) => String(r.opened_at).slice(0, 10),
   fcr_verdicts: null,
   escalations: (r) => String(r.waiting_since).slice(0, 10),
+  sla_outcomes: (r) => String(r.decided_at).slice(0, 10),
   kpi_minute: (r) => String(r.minute).slice(0, 10),
   agent_minute: (r) => String(r.minute).slice(0, 10),
 }

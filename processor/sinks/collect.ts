@@ -5,21 +5,22 @@
 import type { Config } from '../../schemas/config.js'
 import type { Effect } from '../core/effects.js'
 import type { Engine } from '../core/engine.js'
-import { agentRows, conversationRow, escalationRow, MinuteRollup, verdictRow, type MinuteCell } from './rows.js'
+import { agentRows, conversationRow, escalationRow, MinuteRollup, slaOutcomeRow, verdictRow, type MinuteCell } from './rows.js'
 
 
 export interface RowBatch {
   conversations: ReturnType<typeof conversationRow>[]
   fcr_verdicts: ReturnType<typeof verdictRow>[]
   escalations: ReturnType<typeof escalationRow>[]
+  sla_outcomes: ReturnType<typeof slaOutcomeRow>[]
   kpi_minute: ReturnType<MinuteRollup['drain']>
   agent_minute: ReturnType<typeof agentRows>
 }
 
 export type RowTable = keyof RowBatch
-export const ROW_TABLES: readonly RowTable[] = ['conversations', 'fcr_verdicts', 'escalations', 'kpi_minute', 'agent_minute']
+export const ROW_TABLES: readonly RowTable[] = ['conversations', 'fcr_verdicts', 'escalations', 'sla_outcomes', 'kpi_minute', 'agent_minute']
 
-export const emptyBatch = (): RowBatch => ({ conversations: [], fcr_verdicts: [], escalations: [], kpi_minute: [], agent_minute: [] })
+export const emptyBatch = (): RowBatch => ({ conversations: [], fcr_verdicts: [], escalations: [], sla_outcomes: [], kpi_minute: [], agent_minute: [] })
 export const batchSize = (b: RowBatch) => ROW_TABLES.reduce((n, t) => n + b[t].length, 0)
 
 export interface CollectorState {
@@ -42,12 +43,13 @@ export function createRowCollector(config: Config, initial?: CollectorState, par
      */
     collect(engine: Engine, version: number): { rows: RowBatch; effects: Effect[] } {
       const rows = emptyBatch()
-      for (const c of engine.drainChanged()) rows.conversations.push(conversationRow(c, version))
+      for (const c of engine.drainChanged()) rows.conversations.push(conversationRow(c, version, engine.view.slaRules, config.lines))
       const effects = engine.drainEffects()
       for (const e of effects) {
         rollup.add(e)
         if (e.type === 'fcr') rows.fcr_verdicts.push(verdictRow(e, version))
         else if (e.type === 'escalation') rows.escalations.push(escalationRow(e, version))
+        else if (e.type === 'sla') rows.sla_outcomes.push(slaOutcomeRow(e, version))
         else if (e.type === 'agent_minute') rows.agent_minute.push(...agentRows(e, version, partition))
       }
       rows.kpi_minute = rollup.drain(version)

@@ -5,7 +5,9 @@
  */
 import type { Config } from '../../schemas/config.js'
 import type { Effect } from '../core/effects.js'
+import { helpdeskUrl, type HelpdeskUrlTemplates } from '../../schemas/helpdesk.js'
 import { botAnswered, conversationId, customerOf, handedOff, stateOf, type Conversation } from '../core/state.js'
+import { activeTargets, pendingMisses, policyOf, priorityOf, type SlaRules } from '../core/sla-rules.js'
 
 /** `YYYY-MM-DD hh:mm:ss.sss` (UTC), the text form DateTime64(3, 'UTC') reads in JSONEachRow. */
 const ts = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
@@ -16,7 +18,11 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6
 
 export type ConversationRow = ReturnType<typeof conversationRow>
 
-export function conversationRow(c: Conversation, version: number) {
+/**
+ * `rules`: the SLA policies (the row's policy and targets); `lines`: the lines' `helpdesk_url`
+ * templates, for the row's deep link (rendered at write time, so Grafana links with it as it is).
+ */
+export function conversationRow(c: Conversation, version: number, rules: SlaRules, lines: HelpdeskUrlTemplates = {}) {
   return {
     conversation_id: conversationId(c),
     line: c.line,
@@ -60,6 +66,27 @@ export function conversationRow(c: Conversation, version: number) {
     sentiment_sum: c.sentimentSum,
     sentiment_count: c.sentimentCount,
     negative_messages: c.negativeMessages,
+    helpdesk_conversation: c.helpdeskConversation ?? '',
+    helpdesk_url: helpdeskUrl(lines, c.line, c.helpdeskConversation) ?? '',
+    priority: priorityOf(c),
+    sla_policy: policyOf(rules, c).name,
+    sla_active: activeTargets(rules, c),
+    sla_missed: pendingMisses(c),
+    version,
+  }
+}
+
+/** An SLA target's outcome (docs/sla.md "Outcomes"). */
+export function slaOutcomeRow(e: Extract<Effect, { type: 'sla' }>, version: number) {
+  return {
+    conversation_id: `${e.key}#${e.openedAt}`,
+    line: e.line,
+    customer: customerOf(e.key),
+    team: e.team,
+    policy: e.policy,
+    target: e.target,
+    outcome: e.outcome,
+    decided_at: ts(e.at),
     version,
   }
 }

@@ -33,6 +33,8 @@ export interface LiveFeedOptions {
   loadBand: Config['thresholds']['load_band']
   /** The escalation limits (`thresholds.escalate_after`, `escalate_after_negative`, s), for the breached tile's label only. */
   escalation: { after: number; afterNegative: number }
+  /** Names of the configured lines (`lines.<id>.name`), sent with the snapshot: the page shows a name where it has one. */
+  lineNames: Record<string, string>
 }
 
 export const defaultLiveFeedOptions: LiveFeedOptions = {
@@ -43,6 +45,7 @@ export const defaultLiveFeedOptions: LiveFeedOptions = {
   maxBufferedBytes: 1 << 20,
   loadBand: defaultConfig().thresholds.load_band,
   escalation: { after: defaultConfig().thresholds.escalate_after, afterNegative: defaultConfig().thresholds.escalate_after_negative },
+  lineNames: {},
 }
 
 type Section = Exclude<keyof WallboardState, 'at'>
@@ -137,7 +140,7 @@ export function createLiveFeed(state: () => WallboardState | null, log: Logger, 
       }
       // Serialised once per update for all the screens that connect meanwhile; only the server
       // time (for the screen's countdowns) is written per connection.
-      if (!snapshot || snapshot.seq !== seq) snapshot = { seq, text: JSON.stringify({ type: 'snapshot', seq, at: last?.at ?? Date.now(), state: last, history, loadBand: opts.loadBand, escalation: opts.escalation }) }
+      if (!snapshot || snapshot.seq !== seq) snapshot = { seq, text: JSON.stringify({ type: 'snapshot', seq, at: last?.at ?? Date.now(), state: last, history, loadBand: opts.loadBand, escalation: opts.escalation, lineNames: opts.lineNames }) }
       clients.add(ws)
       stats.clients = clients.size
       ws.send(`{"serverTime":${Date.now()},${snapshot.text.slice(1)}`)

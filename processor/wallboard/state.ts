@@ -7,7 +7,14 @@ import type { Engine } from '../core/engine.js'
 import { TimingStat } from '../core/timing.js'
 import { project, type WaitingChat } from '../core/projection.js'
 import { rebalanceMoves, teamBalance } from '../core/rebalance.js'
+import { helpdeskUrl } from '../../schemas/helpdesk.js'
 
+/** A waiting chat as the page shows it: `link` opens it in the helpdesk (the line's helpdesk_url), or null. */
+export interface WallboardChat extends WaitingChat {
+  readonly link: string | null
+  /** The agent the rebalance advice would hand it to (docs/advice.md), or null. */
+  readonly moveTo: string | null
+}
 export type { WaitingChat }
 
 export interface WallboardState {
@@ -17,7 +24,7 @@ export interface WallboardState {
   waitingTotal: number
   breached: number
   /** The longest-waiting chats first, at most `maxChats`. */
-  waiting: ReadonlyArray<WaitingChat & { /** The agent the rebalance advice would hand it to (docs/advice.md), or null. */ moveTo: string | null }>
+  waiting: readonly WallboardChat[]
   lastHour: { frt: { count: number; p50: number | null; p90: number | null }; serviceLevel: number | null; opened: number; resolved: number }
   /** FRT of the last 5 minutes: the charts' current point. */
   last5m: { frt: { count: number; p50: number | null; p90: number | null } }
@@ -45,11 +52,12 @@ export function wallboardState(engines: readonly Engine[], now: number, maxChats
     for (const k of Object.keys(backlog) as Array<keyof typeof backlog>) backlog[k] += s.open[k]
     breached += s.overThreshold
   }
+  const lines = engines[0]?.view.config.lines ?? {}
   // The rebalance advice marks the overloaded agents and the chats that could move.
   const spareBelow = engines[0]?.view.config.advice.spare_below ?? 1
   const overloaded = new Set(teamBalance(p, spareBelow).flatMap((t) => t.overloadedAgents))
   const moveTo = new Map(rebalanceMoves(p, spareBelow).map((m) => [m.conversation, m.to]))
-  const waiting = p.waiting.slice(0, maxChats).map((c) => ({ ...c, sentiment: round(c.sentiment, 2), moveTo: moveTo.get(c.id) ?? null }))
+  const waiting = p.waiting.slice(0, maxChats).map((c) => ({ ...c, sentiment: round(c.sentiment, 2), link: helpdeskUrl(lines, c.line, c.helpdeskConversation), moveTo: moveTo.get(c.id) ?? null }))
 
   const frt = merged(views.map((v) => v.rolling.frt.window(now, HOUR)))
   const frt5 = merged(views.map((v) => v.rolling.frt.window(now, 5 * 60_000)))

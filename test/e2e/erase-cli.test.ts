@@ -106,14 +106,14 @@ t.test('deskpulse erase on a single-machine data dir: embedded ClickHouse, local
 
   const again = await deskpulse(['erase', '--customer', WA_A, '--line', LINE, '--yes', '--json'], env)
   t.equal(again.status, 0, again.stderr)
-  t.same(JSON.parse(again.stdout), { line: LINE, total: 0, tables: { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0 }, stream: { deleted: 0, absent: 0, skipped: 0 }, live: { runners: 0, conversations: 0, unconfirmed: 0 } })
+  t.same(JSON.parse(again.stdout), { line: LINE, total: 0, tables: { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0, sla_outcomes: 0 }, stream: { deleted: 0, absent: 0, skipped: 0 }, live: { runners: 0, conversations: 0, unconfirmed: 0 } })
 
   const lineless = await deskpulse(['erase', '--customer', WA_C, '--line', '', '--yes'], env)
   t.equal(lineless.status, 0, lineless.stderr)
   t.equal(lineless.stdout, `erased 8 rows for the customer without a line: events 3, conversations 2, fcr_verdicts 1, escalations 2; stream: 3 messages deleted, 0 already gone${NO_PROCESSOR}\n`, 'a customer sent without a line is erased with --line ""')
-  t.same(await withStore(dataDir, (client) => physicalRows(client, c)), { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0 }, 'no row of the line-less customer is left')
+  t.same(await withStore(dataDir, (client) => physicalRows(client, c)), { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0, sla_outcomes: 0 }, 'no row of the line-less customer is left')
 
-  t.same(await withStore(dataDir, (client) => physicalRows(client, a)), { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0 }, 'no row of the customer is left')
+  t.same(await withStore(dataDir, (client) => physicalRows(client, a)), { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0, sla_outcomes: 0 }, 'no row of the customer is left')
   t.same(await withStore(dataDir, (client) => physicalRows(client, b)), beforeB, 'the other customer keeps every row')
 
   server = await startNatsServer({ storeDir, port: natsPort, monitorPort: natsMonitorPort })

@@ -2,7 +2,9 @@
  * Issue 8's proof in a real browser (Debian's chromium through playwright-core): the wallboard
  * of a running pipeline fed by `deskpulse simulate --live` highlights a chat within 2 s of its
  * breach, drops it when a human answers, says it is reconnecting while the processor restarts
- * and recovers; the screenshot is docs/wallboard.png.
+ * and recovers; the screenshot is docs/wallboard.png, taken after two minutes of live traffic
+ * (the charts' points come every 10 s from the live state: a backfill gives the tiles history,
+ * not the charts), with the demo config's line names.
  */
 import t from 'tap'
 import { spawn } from 'node:child_process'
@@ -13,7 +15,8 @@ import { startIngest, bearer } from '../helpers/ingest.js'
 import { textWebhook, postSigned, TEST_SECRET, TEST_API_TOKEN } from '../helpers/webhooks.js'
 import { createProcessor, type Processor } from '../../processor/processor.js'
 import { createLogger } from '../../cli/logger.js'
-import { parseConfig } from '../../schemas/config.js'
+import { loadConfig } from '../../schemas/config.js'
+import { DEMO_CONFIG } from '../../cli/demo/command.js'
 
 const log = createLogger((process.env.TEST_LOG ?? 'silent') as 'silent')
 const root = path.resolve(import.meta.dirname, '../..')
@@ -21,12 +24,15 @@ const TOKEN = 'wall-screen-token-42'
 const LINE = '106540352242922'
 
 t.test('a breaching chat lights up on the wallboard within 2 s, leaves when answered; the page reconnects', async (t) => {
-  t.setTimeout(240_000)
+  t.setTimeout(480_000)
   const nats = await startNats(t)
   const ch = await startClickHouse(t)
   const { url: ingestUrl } = await startIngest(t, nats.nc, { partitions: 4 })
   const port = await freePort()
-  const config = parseConfig({ lines: { [LINE]: { team: 'billing' } } })
+  // The demo's config: the simulator's lines by name (LINE is its Billing line).
+  const config = loadConfig(DEMO_CONFIG)
+  // A deep link for the Billing line's chats (lines.<id>.helpdesk_url).
+  config.lines[LINE] = { ...config.lines[LINE]!, helpdesk_url: 'https://chatwoot.example.com/app/accounts/1/conversations/{conversation}' }
   const startProcessor = async () => {
     const p = createProcessor({ host: '127.0.0.1', port, config, partitions: 4, wallboardToken: TOKEN }, { nc: nats.nc, clickhouse: ch.client, log })
     await p.start()
@@ -36,6 +42,7 @@ t.test('a breaching chat lights up on the wallboard within 2 s, leaves when answ
   t.teardown(() => processor.close())
 
   // Background traffic: the simulated evening peak, played in real time.
+  const trafficFrom = Date.now()
   const sim = spawn(process.execPath, [path.join(root, 'bin/deskpulse.js'), 'simulate', '--seed', '7', '--conversations', '6000', '--target', ingestUrl, '--live', '--live-from', '18:00', '--backfill', '20'], {
     env: { ...process.env, WHATSAPP_APP_SECRET: TEST_SECRET, DESKPULSE_API_TOKEN: TEST_API_TOKEN },
     stdio: 'ignore',
@@ -49,6 +56,10 @@ t.test('a breaching chat lights up on the wallboard within 2 s, leaves when answ
   await page.waitForSelector('#status.live', { timeout: 10_000 })
   // The simulated chats show up.
   await page.waitForSelector('#chats tr[data-conversation]', { timeout: 60_000 })
+  // Two minutes of live traffic before the screenshot: the charts have a history to show.
+  const historyMs = 125_000 - (Date.now() - trafficFrom)
+  if (historyMs > 0) await new Promise((resolve) => setTimeout(resolve, historyMs))
+  t.ok(Date.now() - trafficFrom >= 120_000, 'two minutes of live traffic before the breach and the screenshot')
 
   // Our chat: WhatsApp stamped it 296 s ago; it breaches 4 s from now.
   const ts = Math.floor(Date.now() / 1000) - 296
@@ -61,11 +72,25 @@ t.test('a breaching chat lights up on the wallboard within 2 s, leaves when answ
   t.comment(`highlighted ${litAt - breachAt} ms after the breach moment`)
   t.ok(litAt - breachAt <= 2_000, `highlighted within 2 s of the breach (${litAt - breachAt} ms)`)
   t.match(await page.textContent(`${row} td.countdown`), /breached/)
+  t.equal(await page.textContent(`${row} td:nth-child(2)`), 'Billing', 'the line by its name in the config (lines.<id>.name)')
   // The server confirms it: counted as breached in the tile too.
   await page.waitForFunction("Number(document.getElementById('t-breached').textContent) >= 1", undefined, { timeout: 5_000 })
   // The tile names the configured limits (defaults 300 s and 180 s), not a fixed "5 min".
   t.equal(await page.textContent('#t-breached-sub'), 'breached, still waiting (5 min 00 s; 3 min 00 s if negative)')
   await page.screenshot({ path: path.join(root, 'docs/wallboard.png') })
+
+  // The helpdesk names its conversation: the chat's code becomes a link to it (lines.<id>.helpdesk_url).
+  const assigned = await fetch(`${ingestUrl}/v1/events`, {
+    method: 'POST',
+    headers: bearer(),
+    body: JSON.stringify({ id: 'wallboard-assign-1', type: 'conversation.assigned', at: new Date().toISOString(), line: LINE, customer: '393339990001', agent_id: 'a-9', helpdesk_conversation: '1021' }),
+  })
+  t.equal(assigned.status, 200)
+  const link = await page.waitForSelector(`${row} td:first-child a`, { timeout: 10_000 })
+  t.equal(await link.getAttribute('href'), 'https://chatwoot.example.com/app/accounts/1/conversations/1021', 'the code links to the chat in the helpdesk')
+  t.equal(await link.getAttribute('target'), '_blank')
+  t.equal(await link.getAttribute('rel'), 'noopener noreferrer')
+  t.match(await link.textContent(), /^[0-9a-f]{6}$/, "the link's text is the chat's short code")
 
   // A human answers: the chat leaves the list.
   const reply = await fetch(`${ingestUrl}/v1/events`, {

@@ -9,6 +9,8 @@ const root = path.resolve(import.meta.dirname, '../..')
 
 export interface Delivered {
   receivedAt: number
+  /** The Alertmanager receiver the notification went to. */
+  receiver: string
   status: string
   labels: Record<string, string>
   annotations: Record<string, string>
@@ -22,8 +24,8 @@ export async function startReceiver(t: { teardown(fn: () => unknown): void }) {
     req.on('data', (c) => (body += c))
     req.on('end', () => {
       const receivedAt = Date.now()
-      const payload = JSON.parse(body) as { alerts: Array<Omit<Delivered, 'receivedAt'>> }
-      for (const a of payload.alerts) delivered.push({ receivedAt, status: a.status, labels: a.labels, annotations: a.annotations })
+      const payload = JSON.parse(body) as { receiver: string; alerts: Array<Omit<Delivered, 'receivedAt' | 'receiver'>> }
+      for (const a of payload.alerts) delivered.push({ receivedAt, receiver: payload.receiver, status: a.status, labels: a.labels, annotations: a.annotations })
       res.end('ok')
     })
   })

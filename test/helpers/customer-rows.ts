@@ -11,7 +11,7 @@ import { subjectFor } from '../../bus/subjects.js'
 
 export interface SeededCustomer {
   /** Rows per table as the reports see them (FINAL). */
-  expected: { events: number; conversations: number; fcr_verdicts: number; escalations: number }
+  expected: { events: number; conversations: number; fcr_verdicts: number; escalations: number; sla_outcomes: number }
   /** Stream sequences of the customer's events (synthetic without a NATS connection). */
   seqs: number[]
 }
@@ -44,13 +44,14 @@ export async function seedCustomer(
   await client.insert({ table: 'fcr_verdicts', values: [{ conversation_id: `${o.tag}-c0`, line: o.line, customer: o.customer, fcr: 1, version: 1 }], format: 'JSONEachRow' })
   const esc = (level: string) => ({ conversation_id: `${o.tag}-c1`, line: o.line, customer: o.customer, team: 'general', level, waiting_since: at(0), fired_at: at(240), outcome: 'firing', version: 1 })
   await client.insert({ table: 'escalations', values: [esc('warning'), esc('breach')], format: 'JSONEachRow' })
-  return { expected: { events: 3, conversations: 2, fcr_verdicts: 1, escalations: 2 }, seqs }
+  await client.insert({ table: 'sla_outcomes', values: [{ conversation_id: `${o.tag}-c1`, line: o.line, customer: o.customer, team: 'general', policy: 'default', target: 'first_response', outcome: 'missed', decided_at: at(60), version: 1 }], format: 'JSONEachRow' })
+  return { expected: { events: 3, conversations: 2, fcr_verdicts: 1, escalations: 2, sla_outcomes: 1 }, seqs }
 }
 
 /** Physical rows of one customer per table (no FINAL). */
 export async function physicalRows(client: ClickHouseClient, customer: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {}
-  for (const table of ['events', 'conversations', 'fcr_verdicts', 'escalations']) {
+  for (const table of ['events', 'conversations', 'fcr_verdicts', 'escalations', 'sla_outcomes']) {
     const r = await client.query({ query: `SELECT count() AS n FROM ${table} WHERE customer = {c:String}`, query_params: { c: customer }, format: 'JSONEachRow' })
     out[table] = Number((await r.json<{ n: string }>())[0]!.n)
   }
@@ -64,7 +65,8 @@ export async function visibleRows(client: ClickHouseClient, customer: string): P
       (SELECT count() FROM events FINAL WHERE customer = {c:String}) AS events,
       (SELECT count() FROM conversations FINAL WHERE customer = {c:String}) AS conversations,
       (SELECT count() FROM fcr_verdicts FINAL WHERE customer = {c:String}) AS fcr_verdicts,
-      (SELECT count() FROM escalations FINAL WHERE customer = {c:String}) AS escalations`,
+      (SELECT count() FROM escalations FINAL WHERE customer = {c:String}) AS escalations,
+      (SELECT count() FROM sla_outcomes FINAL WHERE customer = {c:String}) AS sla_outcomes`,
     query_params: { c: customer },
     format: 'JSONEachRow',
   })

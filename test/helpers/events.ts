@@ -44,7 +44,8 @@ export const ev = {
     pricing_category: null,
     conversation_origin: null,
   }),
-  agent: (s: number, agent: string, status: 'online' | 'away' | 'offline', capacity = 3): CanonicalEvent => ({ ...env(s, null, null), kind: 'agent.status', agent_id: agent, team: 'support', status, capacity }),
+  agent: (s: number, agent: string, status: 'online' | 'away' | 'offline', capacity = 3, team = 'support'): CanonicalEvent => ({ ...env(s, null, null), kind: 'agent.status', agent_id: agent, team, status, capacity }),
+  prioritised: (s: number, priority: 'low' | 'normal' | 'high' | 'urgent', o: { c?: string; tier?: string } = {}): CanonicalEvent => ({ ...env(s, o.c ?? 'c1'), kind: 'conversation.prioritised', priority, tier: o.tier ?? null }),
 }
 
 export const DAY = 86_400

@@ -195,6 +195,9 @@ t.test('alerts route by severity and team', async (t) => {
   t.equal(receiverOf('alertname=HelpdeskChatEscalation', 'severity=critical', 'level=breach', 'team=sales'), 'oncall-pager')
   t.equal(receiverOf('alertname=HelpdeskChatEscalation', 'severity=warning', 'level=warning', 'team=sales'), 'helpdesk-chat')
   t.equal(receiverOf('alertname=HelpdeskChatEscalation', 'severity=critical', 'level=breach', 'team=vip'), 'vip-pager')
+  // The escalation chain (docs/sla.md): each step's level has its own receiver.
+  t.equal(receiverOf('alertname=HelpdeskChatEscalation', 'severity=critical', 'level=supervisor', 'team=sales'), 'helpdesk-supervisors')
+  t.equal(receiverOf('alertname=HelpdeskChatEscalation', 'severity=critical', 'level=manager', 'team=sales'), 'helpdesk-managers')
   t.equal(receiverOf('alertname=HelpdeskAgentsOverloaded', 'severity=warning', 'team=vip'), 'vip-chat')
 })
 
@@ -207,6 +210,13 @@ t.test('Alertmanager inhibits as documented', async (t) => {
     warningC1: { ...chat, level: 'warning', severity: 'warning', conversation: 'c1' },
     warningC2: { ...chat, level: 'warning', severity: 'warning', conversation: 'c2' },
     warningOtherLine: { ...chat, line: 'L2', level: 'warning', severity: 'warning', conversation: 'c1' },
+    // c3 climbed the chain: its manager page hides its supervisor page and its breach.
+    breachC3: { ...chat, level: 'breach', severity: 'critical', conversation: 'c3' },
+    supervisorC3: { ...chat, level: 'supervisor', severity: 'critical', conversation: 'c3' },
+    managerC3: { ...chat, level: 'manager', severity: 'critical', conversation: 'c3' },
+    // c4 is at the supervisor: its breach is hidden, not c3's or others'.
+    breachC4: { ...chat, level: 'breach', severity: 'critical', conversation: 'c4' },
+    supervisorC4: { ...chat, level: 'supervisor', severity: 'critical', conversation: 'c4' },
     aggregateL1: { alertname: 'HelpdeskChatUnansweredFiveMinutes', line: 'L1', team: 'sales', severity: 'critical' },
     aggregateL2: { alertname: 'HelpdeskChatUnansweredFiveMinutes', line: 'L2', team: 'support', severity: 'critical' },
     sloPage: { alertname: 'HelpdeskFirstResponseSLOBurn', line: 'L1', team: 'sales', severity: 'critical', long_window: '1h' },
@@ -222,7 +232,7 @@ t.test('Alertmanager inhibits as documented', async (t) => {
     body: JSON.stringify(Object.values(sent).map((labels) => ({ labels, annotations: { summary: 'test' }, startsAt: new Date().toISOString() }))),
   })
   t.equal(res.status, 200)
-  const expectInhibited = new Set(['warningC1', 'aggregateL1', 'sloTicket', 'lagging'])
+  const expectInhibited = new Set(['warningC1', 'aggregateL1', 'sloTicket', 'lagging', 'breachC3', 'supervisorC3', 'breachC4'])
   type Got = { labels: Record<string, string>; status: { inhibitedBy: string[] } }
   const key = (l: Record<string, string>) => JSON.stringify(Object.entries(l).sort())
   // The inhibitor learns of its source alerts asynchronously: poll until the picture is complete.

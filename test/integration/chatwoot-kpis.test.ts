@@ -14,6 +14,8 @@ import { parseConfig } from '../../schemas/config.js'
 import type { Summary } from '../../schemas/summary.js'
 
 const log = createLogger((process.env.TEST_LOG ?? 'silent') as 'silent')
+/** The line's deep-link template (lines.<id>.helpdesk_url): Chatwoot's conversation page. */
+const HELPDESK_URL = 'https://chatwoot.example.com/app/accounts/1/conversations/{conversation}'
 
 t.test('a Chatwoot conversation, its messages also seen by Meta, gives the hand-worked KPIs once', async (t) => {
   const nats = await startNats(t)
@@ -49,7 +51,7 @@ t.test('a Chatwoot conversation, its messages also seen by Meta, gives the hand-
   t.equal(duplicates, 2, "both of Chatwoot's copies of the customer messages were duplicates")
 
   const processor = createProcessor(
-    { host: '127.0.0.1', port: await freePort(), config: parseConfig({}), runner: { flushIntervalMs: 100 } },
+    { host: '127.0.0.1', port: await freePort(), config: parseConfig({ lines: { [CHATWOOT_LINE]: { helpdesk_url: HELPDESK_URL } } }), runner: { flushIntervalMs: 100 } },
     { nc: nats.nc, clickhouse: ch.client, log },
   )
   await processor.start()
@@ -74,4 +76,13 @@ t.test('a Chatwoot conversation, its messages also seen by Meta, gives the hand-
   t.same(summary.escalations, { warnings: 0, breaches: 0 })
   // Resolved once, one agent wrote, and the 7-day repeat window (from 2025-11-24) has passed.
   t.same(summary.fcr, { final: 1, fcr: 1, pending: 0 })
+
+  // Deep link: Meta's copy of the first message came first (no helpdesk id), then Chatwoot's
+  // events named its conversation 1021; the row keeps the id and the link from the template.
+  const row = await eventually(async () => {
+    const res = await ch.client.query({ query: 'SELECT helpdesk_conversation, helpdesk_url, open FROM conversations FINAL', format: 'JSONEachRow' })
+    const rows = await res.json<{ helpdesk_conversation: string; helpdesk_url: string; open: number }>()
+    return rows.length === 1 && rows[0]!.open === 0 ? rows[0] : undefined
+  }, 20_000, 'the resolved conversation row in ClickHouse')
+  t.same(row, { helpdesk_conversation: '1021', helpdesk_url: 'https://chatwoot.example.com/app/accounts/1/conversations/1021', open: 0 })
 })

@@ -44,12 +44,12 @@ t.test('erasing a customer removes its rows from every table and its messages fr
 
   const result = await eraseCustomer(ch.client, [a!])
   t.same(result.counts, beforeA, 'the counts returned are the rows there were')
-  t.equal(result.total, 8)
-  t.same(await physicalRows(ch.client, a!), { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0 }, 'no row of the customer is left, in any version')
+  t.equal(result.total, 9)
+  t.same(await physicalRows(ch.client, a!), { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0, sla_outcomes: 0 }, 'no row of the customer is left, in any version')
   t.same(await physicalRows(ch.client, b!), beforeB, 'the other customer keeps every row')
   const kpi = await (await ch.client.query({ query: 'SELECT sum(opened) AS n FROM kpi_minute FINAL', format: 'JSONEachRow' })).json<{ n: string }>()
   t.equal(Number(kpi[0]!.n), 2, 'the rollups (no personal data) keep counting the conversations')
 
   const again = await eraseCustomer(ch.client, [a!])
-  t.same(again, { counts: { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0 }, total: 0 }, 'a second erasure finds nothing')
+  t.same(again, { counts: { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0, sla_outcomes: 0 }, total: 0 }, 'a second erasure finds nothing')
 })

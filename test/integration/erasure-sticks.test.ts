@@ -22,7 +22,7 @@ import type { CanonicalEvent } from '../../schemas/events.js'
 
 const LINE = '106540352242922'
 const config = parseConfig({ processing: { checkpoint_seconds: 1 } })
-const NONE = { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0 }
+const NONE = { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0, sla_outcomes: 0 }
 
 interface Summary {
   conversations: { opened: number; open: number }

@@ -29,6 +29,7 @@ const escalation = (over: Partial<Extract<Effect, { type: 'escalation' }>>): Eff
   team: 'billing',
   agent: null,
   waitingSince: Date.now() - 302_000,
+  helpdesk: null,
   ...over,
 })
 
@@ -82,4 +83,27 @@ t.test('breaches older than page_max_age are not paged; a partition released dro
   sink.release(1)
   t.equal(sink.held.size, 0, 'released alerts are left to the next owner')
   t.equal((await alertsOf(am.url)).length, 2, 'and stay in Alertmanager until their endsAt')
+})
+
+t.test("the alert links to the chat in the helpdesk: annotation helpdesk_url from the line's template", async (t) => {
+  const am = await startAlertmanagerFixture(t, AM_CONFIG)
+  const metrics = createProcessorMetrics({ series: () => [], live: () => null, frtTargetSeconds: 60, sloObjective: 0.9 })
+  const lines = { L1: { helpdesk_url: 'https://chatwoot.example.com/app/accounts/1/conversations/{conversation}' }, L2: {} }
+  const sink = createAlertmanagerSink({ url: am.url, pageMaxAgeMs: 900_000, lines }, { log, metrics })
+  sink.start()
+  t.teardown(() => sink.close())
+  sink.apply(0, [
+    escalation({ conversation: 'L1|a1#1', helpdesk: '1021' }),
+    escalation({ conversation: 'L1|a2#1', helpdesk: null }),
+    escalation({ conversation: 'L2|a3#1', line: 'L2', helpdesk: '77' }),
+  ])
+  const alerts = await eventually(async () => {
+    const list = await alertsOf(am.url)
+    return list.length === 3 ? list : undefined
+  }, 10_000, 'three alerts')
+  const link = (conversation: string) => alerts.find((a) => a.labels.conversation === conversation)!.annotations.helpdesk_url
+  t.equal(link('L1|a1#1'), 'https://chatwoot.example.com/app/accounts/1/conversations/1021', 'the template filled with the helpdesk id')
+  t.equal(link('L1|a2#1'), undefined, 'no helpdesk id: no annotation')
+  t.equal(link('L2|a3#1'), undefined, 'a line without a template: no annotation')
+  t.notOk('helpdesk_url' in alerts[0]!.labels, 'an annotation, never a label (it must not split an alert in two)')
 })

@@ -104,7 +104,8 @@ t.test('each fixture gives the canonical events of docs/connect-chatwoot.md, no 
   }
   const events = (await streamEvents(nats.nc)).map((s) => s.event)
   t.same(events.map((e) => e.kind), expect.filter(([, n]) => n > 0).map(([, , k]) => k))
-  for (const e of events) t.match(e, { source: 'chatwoot', line: CHATWOOT_LINE, customer: CUSTOMER }, `${e.kind}: line and keyed customer`)
+  // Every fixture is Chatwoot conversation 1021 (its display id): each event names it, for deep links.
+  for (const e of events) t.match(e, { source: 'chatwoot', line: CHATWOOT_LINE, customer: CUSTOMER, helpdesk_conversation: '1021' }, `${e.kind}: line, keyed customer, Chatwoot's conversation`)
   const [inbound, assigned, agentOut, status, resolved, survey, csat, botOut, autoOut, handoff] = events
   t.match(inbound, { id: `wa:in:${messageKey(WAMID_A)}`, message_id: messageKey(WAMID_A), message_type: 'text', at: '2025-11-24T16:00:00.412Z' })
   t.match(assigned, { agent_id: '3', team: 'billing', at: '2025-11-24T16:00:30.250Z' })
@@ -175,8 +176,10 @@ t.test('a WhatsApp message seen by Meta and by Chatwoot is one event, whichever 
   const receivedAt = new Date().toISOString()
   const [viaMeta] = normaliseWebhook(textWebhook({ id: WAMID_A, from: '393331234567', line: CHATWOOT_LINE, ts: 1764000000, body: 'Buongiorno, la fattura di ottobre è sbagliata' }), { keyCustomer, storeText: false, receivedAt })
   const viaChatwoot = normaliseChatwoot(JSON.parse(chatwootFixture('message_created-incoming-text.json').toString()), { keyCustomer, storeText: false, receivedAt, inboxes: { '7': CHATWOOT_LINE } }).events[0]
+  // Chatwoot's copy also names Chatwoot's conversation (display id 1021 in the fixture).
+  t.equal((viaChatwoot as { helpdesk_conversation?: string }).helpdesk_conversation, '1021')
   const strip = (e: unknown) => {
-    const { source: _s, at: _a, ...rest } = e as Record<string, unknown>
+    const { source: _s, at: _a, helpdesk_conversation: _h, ...rest } = e as Record<string, unknown>
     return rest
   }
   t.same(strip(viaChatwoot), strip(viaMeta), 'same id, line, customer, kind, message id, type, reply, context, digit, errors')

@@ -27,6 +27,7 @@ t.test('retention sets each table TTL from the config, idempotently, and old row
       ['kpi_minute', 'minute + toIntervalDay(400)', true],
       ['agent_minute', 'minute + toIntervalDay(400)', true],
       ['escalations', 'toDateTime(waiting_since) + toIntervalDay(400)', true],
+      ['sla_outcomes', 'toDateTime(decided_at) + toIntervalDay(400)', true],
     ],
   )
   t.match(await create('events'), /\nTTL toDateTime\(at\) \+ toIntervalDay\(30\)\n/, 'SHOW CREATE TABLE events has the TTL with the configured days')
@@ -41,7 +42,7 @@ t.test('retention sets each table TTL from the config, idempotently, and old row
   t.same((await q<{ event_id: string }>('SELECT event_id FROM events ORDER BY at')).map((r) => r.event_id), ['recent', 'now'], 'the event older than 30 days is gone, the recent ones stay')
 
   const changed = await applyRetention(ch.client, parseConfig({ retention: { events_days: 0, conversations_days: 90, rollups_days: 60 } }))
-  t.same(changed.filter((r) => r.changed).map((r) => [r.table, r.ttl]), [['events', null], ['kpi_minute', 'minute + toIntervalDay(60)'], ['agent_minute', 'minute + toIntervalDay(60)'], ['escalations', 'toDateTime(waiting_since) + toIntervalDay(60)']])
+  t.same(changed.filter((r) => r.changed).map((r) => [r.table, r.ttl]), [['events', null], ['kpi_minute', 'minute + toIntervalDay(60)'], ['agent_minute', 'minute + toIntervalDay(60)'], ['escalations', 'toDateTime(waiting_since) + toIntervalDay(60)'], ['sla_outcomes', 'toDateTime(decided_at) + toIntervalDay(60)']])
   t.notMatch(await create('events'), /TTL/, '0 days removes the TTL: events are kept for ever')
   t.match(await create('kpi_minute'), /TTL minute \+ toIntervalDay\(60\)/)
 })

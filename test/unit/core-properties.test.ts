@@ -420,7 +420,7 @@ t.test('agent minutes after a quiet day do not depend on the delivery order', as
  */
 t.test("every business message to an open conversation rewrites the conversation's row", async (t) => {
   const engine = createEngine(parseConfig({}))
-  const row = () => [...engine.drainChanged()].map((c) => conversationRow(c, 0)).map((r) => ({ out: r.messages_out, last: r.last_message_at }))
+  const row = () => [...engine.drainChanged()].map((c) => conversationRow(c, 0, engine.view.slaRules)).map((r) => ({ out: r.messages_out, last: r.last_message_at }))
   engine.apply(ev.in(0, { c: 'k' }))
   engine.apply(ev.out(420, 'agent', { c: 'k' }))
   t.same(row(), [{ out: 1, last: '2026-11-23 09:07:00.000' }])

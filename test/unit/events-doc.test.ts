@@ -12,7 +12,9 @@ interface Props {
   properties?: Record<string, Props & { const?: unknown }>
 }
 
-const ENVELOPE = ['v', 'id', 'at', 'received_at', 'source', 'line', 'customer', 'kind', 'attributes']
+const ENVELOPE = ['v', 'id', 'at', 'received_at', 'source', 'line', 'customer', 'kind', 'attributes', 'helpdesk_conversation']
+/** Fields every conversation event of the API takes: documented once, above the table. */
+const API_COMMON = ['id', 'type', 'at', 'line', 'customer', 'helpdesk_conversation']
 
 t.test('every canonical event kind and field is in docs/events.md', async (t) => {
   const page = await readFile(new URL('../../docs/events.md', import.meta.url), 'utf8')
@@ -31,11 +33,13 @@ t.test('every canonical event kind and field is in docs/events.md', async (t) =>
 t.test('every helpdesk event type and field of POST /v1/events is in docs/events.md', async (t) => {
   const page = await readFile(new URL('../../docs/events.md', import.meta.url), 'utf8')
   const api = page.slice(page.indexOf('## What `POST /v1/events` takes'), page.indexOf('## Which KPI needs which event'))
+  const intro = api.slice(0, api.indexOf('| `type` |'))
+  for (const f of API_COMMON) t.match(intro, `\`${f}\``, `${f} is documented above the table`)
   for (const [type, schema] of Object.entries(API_EVENT_SCHEMAS) as Array<[string, Props]>) {
     const row = api.split('\n').find((l) => l.startsWith(`| \`${type}\` |`))
     t.ok(row, `${type} has a row`)
     for (const [field, s] of Object.entries(schema.properties!)) {
-      if (['id', 'type', 'at', 'line', 'customer'].includes(field)) continue
+      if (API_COMMON.includes(field)) continue
       t.match(row ?? '', field, `${type}.${field} is documented`)
       for (const inner of Object.keys(s.properties ?? {})) t.match(row ?? '', inner, `${type}.${field}.${inner} is documented`)
     }

@@ -12,7 +12,7 @@ import { ev, T0 } from '../helpers/events.js'
 
 const agent = (id: string, team: string, online: boolean, active: number, capacity: number): AgentLoad => ({ agent: id, team, online, active, capacity, load: agentLoad(active, capacity) })
 const chat = (id: string, agentId: string, team: string, since: number, level: EscalationLevel): WaitingChat => ({
-  id: `L1|${id}#0`, code: id, line: 'L1', team, agent: agentId, category: null, sentiment: null, waitingSince: since, firstResponse: true, warnAt: null, breachAt: null, level,
+  id: `L1|${id}#0`, code: id, line: 'L1', team, agent: agentId, category: null, sentiment: null, waitingSince: since, firstResponse: true, warnAt: null, breachAt: null, level, helpdeskConversation: null, policy: 'default', priority: 'normal',
 })
 
 const AGENTS = [
@@ -36,7 +36,7 @@ const WAITING = [
   chat('y1', 'a5', 'support', 1, 'breach'), // a taker's own chat never moves
   chat('z1', 'b1', 'sales', 0, 'breach'),
 ]
-const projection = (agents = AGENTS, waiting = WAITING): Projection => ({ at: 1000, byLineTeam: [], agents, waiting })
+const projection = (agents = AGENTS, waiting = WAITING): Projection => ({ at: 1000, byLineTeam: [], agents, waiting, sla: new Map() })
 
 t.test('imbalance per team: spread of utilisation and agents over capacity while a teammate has room', async (t) => {
   const [sales, support] = teamBalance(projection(), 0.85)
@@ -121,4 +121,13 @@ t.test('through the real core: following the moves clears the imbalance', async 
   t.equal(after!.overCapacity, 0)
   t.ok(Math.abs(after!.spread - 1 / 3) < 1e-12)
   t.same(rebalanceMoves(project([p.engine], T0 + 110_000), 0.85), [])
+})
+
+t.test('an escalation step paged after the breach (docs/sla.md) counts as breaching', async (t) => {
+  const p = projection(
+    [agent('g', 'support', true, 4, 2), agent('h', 'support', true, 0, 3)],
+    [chat('old', 'g', 'support', 5, 'warning'), chat('lead', 'g', 'support', 30, 'team-lead'), chat('new', 'g', 'support', 40, 'ok')],
+  )
+  // Excess 2: the step-paged chat first (breaching), then the warned one.
+  t.same(rebalanceMoves(p, 0.85).map((m) => m.code), ['lead', 'old'])
 })

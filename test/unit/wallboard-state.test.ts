@@ -136,3 +136,18 @@ t.test('rebalance marks: the overloaded agent and the chats that could move', as
   t.same(s.waiting.map((w) => [w.code, w.agent, w.moveTo]), [['c1', 'a1', 'a2'], ['c2', 'a1', null]])
   t.same(s.agents.map((a) => [a.agent, a.overloaded]), [['a1', true], ['a2', false]])
 })
+
+t.test("waiting chats link to the helpdesk with the line's helpdesk_url, when the helpdesk named the conversation", async (t) => {
+  const config = parseConfig({ lines: { L1: { team: 'support', helpdesk_url: 'https://chatwoot.example.com/app/accounts/1/conversations/{conversation}' } } })
+  const named = { ...ev.in(0, { c: 'c1' }), helpdesk_conversation: '1021' } as CanonicalEvent
+  const s = stateAt([named, ev.in(10, { c: 'c2' })], 60, config)
+  t.same(
+    s.waiting.map((w) => [w.code, w.helpdeskConversation, w.link]),
+    [
+      ['c1', '1021', 'https://chatwoot.example.com/app/accounts/1/conversations/1021'],
+      ['c2', null, null],
+    ],
+  )
+  const without = stateAt([{ ...ev.in(0, { c: 'c1' }), helpdesk_conversation: '1021' } as CanonicalEvent], 60)
+  t.equal(without.waiting[0]!.link, null, 'no link on a line without a template')
+})

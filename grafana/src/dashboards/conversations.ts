@@ -55,6 +55,15 @@ const timingColumns = (STEPS: ReturnType<typeof steps>) => ({
   CSAT: { unit: 'percentunit', steps: STEPS.goodShare, color: true, decimals: 1 },
 })
 
+/**
+ * The conversation in the helpdesk: `helpdesk_url` is rendered from the line's
+ * lines.<id>.helpdesk_url when the row is written, so the cell is the link ('' shows as —).
+ */
+const HELPDESK_COLUMN = { link: { title: 'Open in the helpdesk', url: '${__value.raw}' }, empty: '—' }
+
+/** Helpdesk links of the conversations that escalated in the range (they may have opened before it). */
+const helpdeskLinksOfEscalations = `SELECT conversation_id, helpdesk_url FROM conversations FINAL WHERE conversation_id IN (SELECT conversation_id FROM escalations WHERE $__timeFilter(waiting_since) AND ${lineFilter()})`
+
 export const conversations: DashboardDefinition = {
   file: 'conversations.json',
   uid: UID,
@@ -246,7 +255,7 @@ export const conversations: DashboardDefinition = {
         .withRow(row('Drill-down'))
         .withPanel(tablePanel({
           title: 'Slowest and breached conversations',
-          description: `The conversations behind the figures: breached, missed, or first answered after ${s.frtTargetSeconds} s, or still unanswered — worst first, with every timing (seconds) and outcome. The id is opaque (line|customer hash#opening).`,
+          description: `The conversations behind the figures: breached, missed, or first answered after ${s.frtTargetSeconds} s, or still unanswered — worst first, with every timing (seconds) and outcome. The id is opaque (line|customer hash#opening); "helpdesk" opens the chat in the helpdesk (the line's helpdesk_url, when the helpdesk reported its conversation id).`,
           unit: 'short',
           steps: STEPS.neutral,
           h: 12,
@@ -259,11 +268,12 @@ export const conversations: DashboardDefinition = {
             sentiment: { unit: 'none', decimals: 2, steps: STEPS.sentiment },
             opened: { unit: 'dateTimeAsIso' },
             'waiting since': { unit: 'dateTimeAsIso' },
+            helpdesk: HELPDESK_COLUMN,
           },
           queries: [sql(`
 SELECT opened_at AS opened, line, team, if(agent = '', '—', agent) AS agent, ${categoryName()} AS "request type", state,
   waiting_since AS "waiting since", frt_seconds AS FRT, assignment_seconds AS assignment, resolution_seconds AS resolution,
-  warnings, breaches, missed, reopened, csat AS CSAT, sentiment_mean AS sentiment, messages_in AS "in", messages_out AS "out", conversation_id AS conversation
+  warnings, breaches, missed, reopened, csat AS CSAT, sentiment_mean AS sentiment, messages_in AS "in", messages_out AS "out", conversation_id AS conversation, helpdesk_url AS helpdesk
 FROM conversations FINAL
 WHERE $__timeFilter(opened_at) AND ${lineFilter()} AND ${teamFilter()}
   AND (breaches > 0 OR missed = 1 OR frt_seconds > ${s.frtTargetSeconds} OR (open = 1 AND waiting_since IS NOT NULL AND frt_seconds IS NULL))
@@ -272,7 +282,7 @@ LIMIT 200`)],
         }))
         .withPanel(tablePanel({
           title: 'Escalations',
-          description: `Every escalation warning and breach of the range (table escalations; breach at escalate_after: ${escalationLimits(s)}): when the customer started waiting, when it fired, how it ended (answered, retracted or still firing) and how long the customer waited.`,
+          description: `Every escalation warning and breach of the range (table escalations; breach at escalate_after: ${escalationLimits(s)}): when the customer started waiting, when it fired, how it ended (answered, retracted or still firing) and how long the customer waited; "helpdesk" opens the chat in the helpdesk when its link is known.`,
           unit: 'short',
           steps: STEPS.neutral,
           h: 10,
@@ -280,12 +290,13 @@ LIMIT 200`)],
             waited: { unit: 's', steps: STEPS.waiting, color: true },
             'waiting since': { unit: 'dateTimeAsIso' },
             fired: { unit: 'dateTimeAsIso' },
+            helpdesk: HELPDESK_COLUMN,
           },
           queries: [sql(`
 SELECT waiting_since AS "waiting since", fired_at AS fired, level, line, team, agent, outcome,
-  dateDiff('second', waiting_since, coalesce(ended_at, now64(3))) AS waited, conversation_id AS conversation
-FROM escalations FINAL
-WHERE $__timeFilter(waiting_since) AND ${lineFilter()} AND ${teamFilter()}
+  dateDiff('second', waiting_since, coalesce(ended_at, now64(3))) AS waited, e.conversation_id AS conversation, h.helpdesk_url AS helpdesk
+FROM (SELECT * FROM escalations FINAL WHERE $__timeFilter(waiting_since) AND ${lineFilter()} AND ${teamFilter()}) AS e
+LEFT JOIN (${helpdeskLinksOfEscalations}) AS h ON h.conversation_id = e.conversation_id
 ORDER BY fired_at DESC
 LIMIT 200`)],
         }))

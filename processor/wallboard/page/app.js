@@ -11,6 +11,8 @@
   let loadBand = null
   // The escalation limits (thresholds.escalate_after, escalate_after_negative), for the breached tile's label.
   let escalation = null
+  // Names of the configured lines (lines.<id>.name), sent with the snapshot; a line without one shows its id.
+  let lineNames = {}
   /** Server time − local time: countdowns follow the processor's clock, not the screen's. */
   let offset = 0
   let attempts = 0
@@ -61,17 +63,41 @@
     return 'ok'
   }
 
+  /** The chat's helpdesk link when it is an http(s) URL (never javascript: or data:), else null. */
+  function helpdeskLink(value) {
+    if (typeof value !== 'string') return null
+    try {
+      const url = new URL(value)
+      return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null
+    } catch {
+      return null
+    }
+  }
+
   function renderChats() {
     const body = $('chats')
     const rows = []
     for (const chat of state.waiting) {
       const tr = document.createElement('tr')
       tr.dataset.conversation = chat.id
-      const cells = [chat.code, chat.line, chat.team, chat.agent ?? '—', chat.category ?? '—', chat.sentiment === null ? '—' : chat.sentiment.toFixed(2), '', '']
+      // The SLA policy (and the priority when not normal): the countdown is to this policy's limit (docs/sla.md).
+      const policy = chat.priority && chat.priority !== 'normal' ? `${chat.policy} · ${chat.priority}` : chat.policy ?? '—'
+      const cells = [chat.code, lineNames[chat.line] ?? chat.line, chat.team, chat.agent ?? '—', chat.category ?? '—', chat.sentiment === null ? '—' : chat.sentiment.toFixed(2), '', '', policy]
       for (const text of cells) {
         const td = document.createElement('td')
         td.textContent = text
         tr.appendChild(td)
+      }
+      const link = helpdeskLink(chat.link)
+      if (link) {
+        // The code opens the chat in the helpdesk (the line's helpdesk_url), in a new tab.
+        const a = document.createElement('a')
+        a.href = link
+        a.target = '_blank'
+        a.rel = 'noopener noreferrer'
+        a.title = 'Open in the helpdesk'
+        a.textContent = chat.code
+        tr.children[0].replaceChildren(a)
       }
       if (chat.sentiment !== null) tr.children[5].className = chat.sentiment < 0 ? 'neg' : chat.sentiment > 0 ? 'pos' : ''
       tr.children[6].className = 'waited'
@@ -89,7 +115,7 @@
     if (!rows.length) {
       const tr = document.createElement('tr')
       const td = document.createElement('td')
-      td.colSpan = 8
+      td.colSpan = 9
       td.className = 'empty'
       td.textContent = 'Nobody is waiting.'
       tr.appendChild(td)
@@ -166,6 +192,7 @@
       history = msg.history
       loadBand = msg.loadBand
       escalation = msg.escalation ?? null
+      lineNames = msg.lineNames ?? {}
       if (!state) return
       renderTiles()
       renderChats()
