@@ -7,8 +7,9 @@ import { agents } from './dashboards/agents.js'
 import { botsDelivery } from './dashboards/bots-delivery.js'
 import { pipeline } from './dashboards/pipeline.js'
 import { forecast } from './dashboards/forecast.js'
+import { sla } from './dashboards/sla.js'
 
-export const DASHBOARDS: readonly DashboardDefinition[] = [liveOperations, conversations, agents, botsDelivery, pipeline, forecast]
+export const DASHBOARDS: readonly DashboardDefinition[] = [liveOperations, conversations, agents, botsDelivery, pipeline, forecast, sla]
 
 /**
  * The file grafana/dashboards/<file> must hold for a dashboard: its JSON, two-space indented; for
