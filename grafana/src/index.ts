@@ -7,9 +7,10 @@ import { agents } from './dashboards/agents.js'
 import { botsDelivery } from './dashboards/bots-delivery.js'
 import { pipeline } from './dashboards/pipeline.js'
 import { forecast } from './dashboards/forecast.js'
+import { sla } from './dashboards/sla.js'
 import { advice } from './dashboards/advice.js'
 
-export const DASHBOARDS: readonly DashboardDefinition[] = [liveOperations, conversations, agents, botsDelivery, pipeline, forecast, advice]
+export const DASHBOARDS: readonly DashboardDefinition[] = [liveOperations, conversations, agents, botsDelivery, pipeline, forecast, sla, advice]
 
 /**
  * The file grafana/dashboards/<file> must hold for a dashboard: its JSON, two-space indented; for

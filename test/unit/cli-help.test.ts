@@ -8,7 +8,14 @@ import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const bin = fileURLToPath(new URL('../../bin/deskpulse.js', import.meta.url))
-const help = (...args: string[]) => execFileSync(process.execPath, [bin, ...args, '--help'], { encoding: 'utf8' })
+/** Each command's help, read once: every run starts the whole CLI (about 2 s of CPU through tsx). */
+const seen = new Map<string, string>()
+const help = (...args: string[]) => {
+  const key = args.join(' ')
+  let text = seen.get(key)
+  if (text === undefined) seen.set(key, (text = execFileSync(process.execPath, [bin, ...args, '--help'], { encoding: 'utf8' })))
+  return text
+}
 
 /** The entries of a help section ("Options:", "Commands:"), each with its wrapped lines joined. */
 function section(text: string, title: string): string[] {
