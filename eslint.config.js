@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '.tap/', 'coverage/', 'grafana/dashboards/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', '.tap/', 'coverage/', 'grafana/dashboards/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

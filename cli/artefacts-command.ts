@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { packageRoot } from '../runtime/package-root.js'
 import { loadConfig } from '../schemas/config.js'
 import { writeRuleFile, type ArtefactOutcome } from '../alerting/src/write.js'
 import { writeDashboards } from '../grafana/src/write.js'
@@ -20,7 +20,7 @@ interface ArtefactOptions {
   check?: boolean
 }
 
-const repository = (dir: string) => fileURLToPath(new URL(`../${dir}`, import.meta.url))
+const repository = (dir: string) => path.join(packageRoot(), dir)
 
 /** The config file (--config, else DESKPULSE_CONFIG) and the output directory. */
 function resolve(opts: ArtefactOptions, committedDir: string, command: string) {
