@@ -52,7 +52,7 @@ const lineSilent = ({ runbookBase, lineSilence: s }: RuleThresholds): AlertingRu
   alert(runbookBase, {
     alert: 'HelpdeskLineSilent',
     comment: text(
-      `No inbound message on a line for ${spoken(s.window)}, where the same ${spoken(s.window)} ${s.lookback === '1w' ? 'a week' : s.lookback} earlier`,
+      `No inbound message on a line for ${spoken(s.window)}, where the same ${spoken(s.window)} ${spoken(s.lookback)} earlier`,
       `had at least ${s.minExpected}: judged from the line's own history, so a quiet line or a quiet hour never alerts.`,
       'Meta has stopped delivering webhooks (subscription, app secret, the number), or the helpdesk has (alerting/src/thresholds.ts lineSilence).',
     ),
@@ -66,7 +66,7 @@ sum by (line) (increase(helpdesk_messages_total{direction="in"}[${s.window}] off
       summary: 'No inbound messages on line {{ $labels.line }} for ' + spoken(s.window),
       description: text(
         `Line {{ $labels.line }} has received no customer message for ${spoken(s.window)}, while the same`,
-        `${spoken(s.window)} ${s.lookback === '1w' ? 'a week ago' : `${s.lookback} ago`} brought at least ${s.minExpected}. Webhooks from Meta (or the helpdesk)`,
+        `${spoken(s.window)} ${spoken(s.lookback)} ago brought at least ${s.minExpected}. Webhooks from Meta (or the helpdesk)`,
         'have probably stopped arriving: check the app\'s webhook subscription and the ingest\'s rejections.',
       ),
     },

@@ -139,8 +139,8 @@ export const ruleThresholds = (config: Config) => ({
      * history: the week's rhythm, nights and weekends included), is silent where it should not be.
      */
     minExpected: 10,
-    /** The history the line is judged from: the same window this long ago. */
-    lookback: '1w' as Duration,
+    /** The history the line is judged from: the same window this long ago (a week: the same weekday and hour). */
+    lookback: '7d' as Duration,
     for: '5m' as Duration,
   },
   accountUpdates: {
