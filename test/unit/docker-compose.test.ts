@@ -45,7 +45,8 @@ const tagOf = (service: string) => compose.services[service]!.image!.split(':')[
 const lint = (file: string) => {
   const rules = ['no-build-and-image', 'no-duplicate-container-names', 'no-duplicate-exported-ports', 'no-quotes-in-volumes', 'no-unbound-port-interfaces', 'no-version-field', 'require-project-name-field', 'require-quotes-in-ports', 'service-container-name-regex', 'service-dependencies-alphabetical-order', 'service-image-require-explicit-tag', 'service-keys-order', 'service-ports-alphabetical-order', 'services-alphabetical-order', 'top-level-properties-order']
   const linter = new DCLinter({ rules: Object.fromEntries(rules.map((r) => [r, 2])), quiet: true, debug: false, exclude: [] })
-  return linter.lintFiles([file], false).flatMap((r) => r.messages.map((m) => `${m.line}: ${m.rule}: ${m.message}`))
+  const results: Array<{ messages: Array<{ line: number; rule: string; message: string }> }> = linter.lintFiles([file], false)
+  return results.flatMap((r) => r.messages.map((m) => `${m.line}: ${m.rule}: ${m.message}`))
 }
 
 t.test("docker-compose.yml is valid against the Compose Specification's schema and passes dclint's rules", async (t) => {
