@@ -18,6 +18,7 @@ interface ArtefactOptions {
   config?: string
   out?: string
   check?: boolean
+  forImport?: boolean
 }
 
 const repository = (dir: string) => path.join(packageRoot(), dir)
@@ -59,10 +60,12 @@ export function registerArtefacts(program: Command, fail: (err: unknown) => neve
     }
   })
 
-  options(program.command('dashboards').description('build the Grafana dashboards (*.json) from the deployment config')).action(async (opts: ArtefactOptions) => {
+  options(program.command('dashboards').description('build the Grafana dashboards (*.json) from the deployment config'))
+    .option('--for-import', "Grafana's export-for-sharing form, with __inputs, for the Import dialog (default directory grafana/import)")
+    .action(async (opts: ArtefactOptions) => {
     try {
-      const { config, dir } = resolve(opts, 'grafana/dashboards', 'dashboards')
-      report(await writeDashboards(config, dir, !!opts.check), !!opts.check, 'dashboards')
+      const { config, dir } = resolve(opts, opts.forImport ? 'grafana/import' : 'grafana/dashboards', 'dashboards')
+      report(await writeDashboards(config, dir, !!opts.check, !!opts.forImport), !!opts.check, 'dashboards')
     } catch (err) {
       fail(err)
     }
