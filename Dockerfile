@@ -59,6 +59,7 @@ COPY --from=build /app/dist ./dist
 # The committed rules and dashboards: `deskpulse rules|dashboards --check` compares with them.
 COPY alerting/rules ./alerting/rules
 COPY grafana/dashboards ./grafana/dashboards
+COPY grafana/import ./grafana/import
 USER node
 VOLUME /data
 EXPOSE 8080 8081 9464 9465
