@@ -153,7 +153,7 @@ t.test('deskpulse rules and deskpulse dashboards write and check a deployment\'s
   t.equal(refused.code, 1)
   t.match(refused.stderr, 'give --out DIR', 'the committed files are not overwritten by a deployment config')
   t.equal((await run('rules', '--config', file, '--out', out)).code, 0)
-  t.match(await readFile(path.join(out, 'deskpulse.rules.yml'), 'utf8'), 'max by (job, instance) (deskpulse_processor_lag_seconds) > 120\n')
+  t.match(await readFile(path.join(out, 'deskpulse.rules.yml'), 'utf8'), 'max by (job, instance) (deskpulse_processor_lag_seconds{job="deskpulse-processor"}) > 120\n')
   t.equal((await run('rules', '--config', file, '--out', out, '--check')).code, 0, 'up to date')
   t.equal((await run('dashboards', '--config', file, '--out', out)).code, 0)
   t.equal((await run('dashboards', '--config', file, '--out', out, '--check')).code, 0)

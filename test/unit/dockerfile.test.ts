@@ -17,7 +17,7 @@ import { tempDir } from '../helpers/harness.js'
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const text = await readFile(path.join(root, 'Dockerfile'), 'utf8')
 // Instructions, continuation lines joined, comments dropped.
-const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+const lines = text.replace(/\s*\\\n\s*/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
 const stages = new Map<string, string[]>()
 let current = ''
 for (const l of lines) {
