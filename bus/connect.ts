@@ -1,15 +1,19 @@
 import { connect, errors, type NatsConnection } from '@nats-io/transport-node'
 import { JetStreamApiError } from '@nats-io/jetstream'
 import { trackConnection } from './connection-state.js'
+import { parseNatsServers } from './credentials.js'
 
 /**
  * A NATS connection that keeps reconnecting forever: an outage is waited out, not fatal.
  * `servers` is one URL or several, comma-separated (a cluster): the client picks one and moves
- * to another when it goes away.
+ * to another when it goes away. Credentials in the URLs (`nats://user:pass@host:4222`) are sent
+ * as the user and password of the connection (bus/credentials.ts).
  */
-export function connectBus(servers: string, name: string): Promise<NatsConnection> {
+export function connectBus(urls: string, name: string): Promise<NatsConnection> {
+  const { servers, user, pass } = parseNatsServers(urls)
   return connect({
-    servers: servers.split(',').map((s) => s.trim()).filter(Boolean),
+    servers,
+    ...(user !== undefined ? { user, pass } : {}),
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,

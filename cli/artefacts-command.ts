@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { packageRoot } from '../runtime/package-root.js'
 import { loadConfig } from '../schemas/config.js'
 import { writeRuleFile, type ArtefactOutcome } from '../alerting/src/write.js'
 import { writeDashboards } from '../grafana/src/write.js'
@@ -18,9 +18,10 @@ interface ArtefactOptions {
   config?: string
   out?: string
   check?: boolean
+  forImport?: boolean
 }
 
-const repository = (dir: string) => fileURLToPath(new URL(`../${dir}`, import.meta.url))
+const repository = (dir: string) => path.join(packageRoot(), dir)
 
 /** The config file (--config, else DESKPULSE_CONFIG) and the output directory. */
 function resolve(opts: ArtefactOptions, committedDir: string, command: string) {
@@ -59,10 +60,12 @@ export function registerArtefacts(program: Command, fail: (err: unknown) => neve
     }
   })
 
-  options(program.command('dashboards').description('build the Grafana dashboards (*.json) from the deployment config')).action(async (opts: ArtefactOptions) => {
+  options(program.command('dashboards').description('build the Grafana dashboards (*.json) from the deployment config'))
+    .option('--for-import', "Grafana's export-for-sharing form, with __inputs, for the Import dialog (default directory grafana/import)")
+    .action(async (opts: ArtefactOptions) => {
     try {
-      const { config, dir } = resolve(opts, 'grafana/dashboards', 'dashboards')
-      report(await writeDashboards(config, dir, !!opts.check), !!opts.check, 'dashboards')
+      const { config, dir } = resolve(opts, opts.forImport ? 'grafana/import' : 'grafana/dashboards', 'dashboards')
+      report(await writeDashboards(config, dir, !!opts.check, !!opts.forImport), !!opts.check, 'dashboards')
     } catch (err) {
       fail(err)
     }

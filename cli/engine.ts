@@ -12,6 +12,7 @@ import { createTextAnalyser } from '../ingest/text/analyse.js'
 import { startNatsServer, NatsServerError } from '../runtime/nats-server.js'
 import { connectBus } from '../bus/connect.js'
 import { ensureStream } from '../bus/stream.js'
+import { redactNatsUrls } from '../bus/credentials.js'
 import { openClickHouse, type ClickHouseHandle } from '../store/clickhouse.js'
 import { migrate } from '../store/migrate.js'
 import { applyRetention } from '../store/retention.js'
@@ -81,7 +82,7 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
       closers.push({ name: 'nats-server', close: () => server.stop() })
       natsUrl = server.url
     }
-    urls.nats = natsUrl
+    urls.nats = redactNatsUrls(natsUrl)
     const nc: NatsConnection = await connectBus(natsUrl, parts.ingest ? 'deskpulse-ingest' : 'deskpulse-processor')
     closers.push({ name: 'nats', close: () => nc.drain() })
     await ensureStream(nc, { replicas: env.streamReplicas })

@@ -1,11 +1,12 @@
 import { Counter, Histogram, Registry } from 'prom-client'
 import { collectNodeMetrics } from '../runtime/default-metrics.js'
 import { ERRORS } from './errors.js'
+import { initAccountUpdates } from './account-updates.js'
 
 /** The ingest's series (ARCHITECTURE.md "Metrics"), on a registry of its own. */
 export function createIngestMetrics() {
   const registry = new Registry()
-  collectNodeMetrics(registry, 'deskpulse_ingest_')
+  collectNodeMetrics(registry)
   const rejected = new Counter({
     name: 'deskpulse_ingest_rejected_total',
     help: 'Requests rejected by the ingest, by reason',
@@ -28,8 +29,16 @@ export function createIngestMetrics() {
     registers: [registry],
   })
   for (const reason of ['unknown_inbox', 'event', 'private', 'activity', 'no_change']) chatwootIgnored.inc({ reason }, 0)
+  const accountUpdates = new Counter({
+    name: 'deskpulse_whatsapp_account_updates_total',
+    help: 'WhatsApp account webhooks an operator acts on, by field (phone_number_quality_update, message_template_status_update) and Meta event',
+    labelNames: ['field', 'event'] as const,
+    registers: [registry],
+  })
+  initAccountUpdates(accountUpdates)
   return {
     registry,
+    accountUpdates,
     rejected,
     chatwootIgnored,
     requests: new Counter({

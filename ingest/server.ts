@@ -4,6 +4,7 @@ import { jetstreamManager } from '@nats-io/jetstream'
 import type { Logger } from 'pino'
 import { STREAM } from '../bus/stream.js'
 import { IngestError, ERRORS } from './errors.js'
+import { countAccountUpdate } from './account-updates.js'
 import { createIngestMetrics, type IngestMetrics } from './metrics.js'
 import { createPublisher } from './publish.js'
 import { createCustomerKeyer } from './pii.js'
@@ -92,6 +93,7 @@ export function createIngest(opts: IngestOptions, deps: IngestDeps): Ingest {
   })
   const publisher = createPublisher(deps.nc, { partitions: opts.partitions, ackTimeoutMs: opts.ackTimeoutMs ?? 5_000 }, (e, s, _attempts, duplicate) => {
     ;(duplicate ? metrics.duplicates : metrics.published).inc({ kind: e.kind })
+    if (e.kind === 'whatsapp.update' && !duplicate) countAccountUpdate(metrics.accountUpdates, e.field, e.event)
     metrics.publishSeconds.observe(s)
   })
   const maxFutureSkewSeconds = opts.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS

@@ -11,6 +11,8 @@ export interface NatsServerOptions {
   /** HTTP monitoring port, polled for readiness. */
   monitorPort: number
   host?: string
+  /** Require this user and password of clients (`--user`/`--pass`), as docker-compose.yml's NATS does. */
+  auth?: { user: string; pass: string }
 }
 
 export interface NatsServer extends ManagedProcess {
@@ -92,7 +94,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsServ
   }
   const proc = await startManagedProcess({
     command: 'nats-server',
-    args: ['-a', host, '-p', String(opts.port), '-m', String(opts.monitorPort), '-js', '-sd', storeDir],
+    args: ['-a', host, '-p', String(opts.port), '-m', String(opts.monitorPort), '-js', '-sd', storeDir, ...(opts.auth ? ['--user', opts.auth.user, '--pass', opts.auth.pass] : [])],
     readyUrl: `http://${host}:${opts.monitorPort}/healthz?js-enabled-only=true`,
   })
   const pidFile = pidFileOf(storeDir)

@@ -220,10 +220,23 @@ export const ConfigSchema = Type.Object(
       {
         /**
          * Where the alerts' `runbook_url` points: `${runbook_base}#<alert name in lowercase>`, a
-         * section of docs/alerting.md. Set it to where the docs are served (e.g.
+         * section of docs/alerting.md. An absolute URL (Alertmanager's receivers, PagerDuty and
+         * Slack show it as a link): set it to where your copy of the docs is served (e.g.
          * https://git.example.com/ops/deskpulse/blob/main/docs/alerting.md).
          */
-        runbook_base: Type.String({ minLength: 1, default: 'docs/alerting.md', description: 'runbook URL prefix of every alert (rules and per-chat)' }),
+        runbook_base: Type.String({
+          pattern: '^https?://[^\\s#]+$',
+          default: 'https://github.com/deskpulse/deskpulse/blob/main/docs/alerting.md',
+          description: 'absolute runbook URL prefix of every alert (rules and per-chat): http(s)://…/docs/alerting.md',
+        }),
+        /** Grafana's address as people open it: the alerts' `dashboard_url` annotations link there. */
+        grafana_url: Type.String({ pattern: '^https?://[^\\s#?]+$', default: 'http://localhost:3000', description: "Grafana's URL (no trailing path): the alerts' dashboard_url links" }),
+        /**
+         * Label matchers added to every selector of the rules and dashboards beside the job, e.g.
+         * `namespace="helpdesk"` or `cluster="eu-1"`, when one Prometheus scrapes several
+         * deskpulse deployments.
+         */
+        selector: Type.String({ pattern: '^$|^[a-zA-Z_][a-zA-Z0-9_]*\\s*(=|!=|=~|!~)\\s*"[^"]*"(\\s*,\\s*[a-zA-Z_][a-zA-Z0-9_]*\\s*(=|!=|=~|!~)\\s*"[^"]*")*$', default: '', description: 'extra PromQL label matchers for every rule and panel selector, e.g. namespace="helpdesk"' }),
         /** Prometheus job names of the scrape configuration (alerting/prometheus.yml). */
         jobs: Type.Object(
           {

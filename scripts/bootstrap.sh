@@ -6,6 +6,9 @@
 #   - npm dependencies (npm install, at the lockfile's versions) when node_modules is missing or
 #     older than package-lock.json. Not `npm ci`: chdb lists macOS/arm64 engine packages that the
 #     registry does not serve, so the lockfile cannot name them and `npm ci` refuses it.
+#   - dist/ (`npm run build`: the TypeScript compiled to JavaScript, which bin/deskpulse.js runs)
+#     when it is missing or older than a source, so `npm start` after a clone or a pull runs
+#     compiled code that matches the sources.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -36,3 +39,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   say "installing npm dependencies (npm install)"
   npm install --no-audit --no-fund --loglevel=error
 fi
+
+node scripts/build.mjs --if-stale

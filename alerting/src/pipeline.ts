@@ -87,15 +87,16 @@ const storeBehind = ({ runbookBase, storeLag }: RuleThresholds): AlertingRule =>
   },
 })
 
-const deskpulseDown = ({ runbookBase, down, jobs }: RuleThresholds): AlertingRule => {
+const deskpulseDown = ({ runbookBase, down, jobs, selector }: RuleThresholds): AlertingRule => {
   const JOBS = [jobs.ingest, jobs.processor]
+  const extra = selector ? `,${selector}` : ''
   return alert(runbookBase, {
     alert: 'DeskpulseDown',
     comment: text(
       'A target failing its scrapes, or a job missing from Prometheus altogether (scrape configuration or',
       'service discovery): absent() gives a series with only `job`.',
     ),
-    expr: [`up{job=~"${JOBS.join('|')}"} == 0`, ...JOBS.map((job) => `or absent(up{job="${job}"})`)].join('\n') + '\n',
+    expr: [`up{job=~"${JOBS.join('|')}"${extra}} == 0`, ...JOBS.map((job) => `or absent(up{job="${job}"${extra}})`)].join('\n') + '\n',
     for: down.for,
     labels: { severity: 'critical' },
     annotations: {

@@ -83,6 +83,7 @@ function ruleNode(rule: Rule, first: boolean): YAMLMap {
     annotations.set('summary', scalar(rule.annotations.summary, Scalar.QUOTE_DOUBLE))
     annotations.set('description', scalar(rule.annotations.description, Scalar.BLOCK_FOLDED))
     annotations.set('runbook_url', rule.annotations.runbook_url)
+    if (rule.annotations.dashboard_url) annotations.set('dashboard_url', rule.annotations.dashboard_url)
     node.set('annotations', annotations)
   }
   // An alert, or a commented recording rule, starts a paragraph.

@@ -22,8 +22,10 @@ export interface AlertingRule extends Commented {
   alert: string
   expr: string
   for?: Duration
-  labels: { severity: 'critical' | 'warning' } & Record<string, string>
-  annotations: { summary: string; description: string; runbook_url: string }
+  /** `none`: the Watchdog, which fires always and pages nobody. */
+  labels: { severity: 'critical' | 'warning' | 'none' } & Record<string, string>
+  /** `dashboard_url`: the Grafana dashboard to open first (filled in by alerting/src/links.ts). */
+  annotations: { summary: string; description: string; runbook_url: string; dashboard_url?: string }
 }
 
 export type Rule = RecordingRule | AlertingRule

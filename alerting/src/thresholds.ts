@@ -31,6 +31,10 @@ export const ruleThresholds = (config: Config) => ({
   runbookBase: config.monitoring.runbook_base,
   /** Prometheus job names (`monitoring.jobs`), as alerting/prometheus.yml scrapes them. */
   jobs: config.monitoring.jobs,
+  /** Extra label matchers of every selector (`monitoring.selector`, e.g. `namespace="helpdesk"`); empty by default. */
+  selector: config.monitoring.selector,
+  /** Grafana's address (`monitoring.grafana_url`): the alerts' `dashboard_url` links there. */
+  grafanaUrl: config.monitoring.grafana_url,
   slo: {
     /**
      * Objective used when no processor exports `helpdesk_slo_objective_ratio` (restarts), so the
@@ -117,6 +121,31 @@ export const ruleThresholds = (config: Config) => ({
     seconds: 300,
     /** A store restart or a burst written in a few batches passes within 5 minutes. */
     for: '5m' as Duration,
+  },
+  alertmanagerPosts: {
+    /**
+     * Share of the processor's posts to Alertmanager that failed: above a tenth, per-chat pages
+     * are being lost (each post is retried, so a single failure is not).
+     */
+    failedShare: 0.1,
+    window: '5m' as Duration,
+    for: '5m' as Duration,
+  },
+  lineSilence: {
+    /** A line with no inbound message for this long… */
+    window: '30m' as Duration,
+    /**
+     * …that had at least this many inbound messages in the same half hour a week earlier (its own
+     * history: the week's rhythm, nights and weekends included), is silent where it should not be.
+     */
+    minExpected: 10,
+    /** The history the line is judged from: the same window this long ago (a week: the same weekday and hour). */
+    lookback: '7d' as Duration,
+    for: '5m' as Duration,
+  },
+  accountUpdates: {
+    /** How long after Meta's webhook the alert stays firing (the webhook comes once). */
+    window: '1h' as Duration,
   },
   down: {
     /**

@@ -30,6 +30,8 @@ export const dashboardThresholds = (config: Config) => ({
   jobs: config.monitoring.jobs,
   /** The automation advice's target containment and minimum volume (`advice`, docs/advice.md). */
   advice: { targetContainment: config.advice.target_containment, minConversations: config.advice.min_conversations },
+  /** Extra matchers of every deskpulse selector (`monitoring.selector`). */
+  selector: config.monitoring.selector,
   /** The alert rules' figures the pipeline panels draw (alerting/src/thresholds.ts). */
   alerts: ruleThresholds(config),
 })
@@ -54,10 +56,23 @@ export const loadBandText = (s: DashboardThresholds): string => `${hundredths(s.
 /** The figures of the committed dashboards: the configuration's defaults. */
 export const THRESHOLDS: DashboardThresholds = dashboardThresholds(defaultConfig())
 
-/** Datasource UIDs fixed in grafana/provisioning/datasources/deskpulse.yml. */
-export const DATASOURCES = {
+/**
+ * Datasource UIDs fixed in grafana/provisioning/datasources/deskpulse.yml: the default of the
+ * dashboards' datasource variables (grafana/src/conventions.ts), which panels name instead.
+ */
+export const PROVISIONED_DATASOURCES = {
   prometheus: { type: 'prometheus', uid: 'deskpulse-prometheus' },
   clickhouse: { type: 'grafana-clickhouse-datasource', uid: 'deskpulse-clickhouse' },
+} as const
+
+/**
+ * What panels, queries and variables name as their datasource: the dashboard's datasource
+ * variable of that type (`${prometheus_datasource}`, `${clickhouse_datasource}`), so that the
+ * dashboards import into any Grafana. New panels use these, never a fixed UID.
+ */
+export const DATASOURCES = {
+  prometheus: { type: 'prometheus', uid: '${prometheus_datasource}' },
+  clickhouse: { type: 'grafana-clickhouse-datasource', uid: '${clickhouse_datasource}' },
 } as const
 
 /** The ClickHouse plugin version docker-compose.yml installs; written into its queries. */

@@ -9,6 +9,7 @@ import { pipeline } from './dashboards/pipeline.js'
 import { forecast } from './dashboards/forecast.js'
 import { sla } from './dashboards/sla.js'
 import { advice } from './dashboards/advice.js'
+import { applyConventions, forImport } from './conventions.js'
 
 export const DASHBOARDS: readonly DashboardDefinition[] = [liveOperations, conversations, agents, botsDelivery, pipeline, forecast, sla, advice]
 
@@ -16,6 +17,10 @@ export const DASHBOARDS: readonly DashboardDefinition[] = [liveOperations, conve
  * The file grafana/dashboards/<file> must hold for a dashboard: its JSON, two-space indented; for
  * a deployment config's figures (`dashboardThresholds(config)`), the defaults' when none.
  */
-export const renderDashboard = (d: DashboardDefinition, s: DashboardThresholds = THRESHOLDS): string => `${JSON.stringify(d.build(s), null, 2)}\n`
+export const renderDashboard = (d: DashboardDefinition, s: DashboardThresholds = THRESHOLDS): string => `${JSON.stringify(applyConventions(d.build(s), s), null, 2)}\n`
+
+/** The file grafana/import/<file> must hold: the same dashboard in Grafana's export-for-sharing form (`__inputs`). */
+export const renderDashboardForImport = (d: DashboardDefinition, s: DashboardThresholds = THRESHOLDS): string =>
+  `${JSON.stringify(forImport(applyConventions(d.build(s), s) as unknown as Record<string, unknown>), null, 2)}\n`
 
 export type { DashboardDefinition } from './dashboard.js'

@@ -9,15 +9,19 @@ import path from 'node:path'
 import type { Config } from '../../schemas/config.js'
 import type { ArtefactOutcome } from '../../alerting/src/write.js'
 import { dashboardThresholds } from './config.js'
-import { DASHBOARDS, renderDashboard } from './index.js'
+import { DASHBOARDS, renderDashboard, renderDashboardForImport } from './index.js'
 import { schemaErrors } from './schema.js'
 
-export async function writeDashboards(config: Config, dir: string, check: boolean): Promise<ArtefactOutcome[]> {
+/**
+ * `forImport`: Grafana's export-for-sharing form (`__inputs`, `__requires`: grafana/import/), for
+ * Grafana's Import dialog; otherwise the provisioned form (grafana/dashboards/).
+ */
+export async function writeDashboards(config: Config, dir: string, check: boolean, forImport = false): Promise<ArtefactOutcome[]> {
   const s = dashboardThresholds(config)
   const outcomes: ArtefactOutcome[] = []
   for (const d of DASHBOARDS) {
     const file = path.join(dir, d.file)
-    const json = renderDashboard(d, s)
+    const json = forImport ? renderDashboardForImport(d, s) : renderDashboard(d, s)
     const errors = schemaErrors(JSON.parse(json))
     if (errors.length) {
       outcomes.push({ file, status: 'invalid', detail: `not a valid dashboard:\n  ${errors.slice(0, 20).join('\n  ')}` })

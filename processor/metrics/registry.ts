@@ -172,7 +172,7 @@ export function createProcessorMetrics(sources: KpiSources) {
     liveText(sources, out, seenLineTeams, seenTeams)
     return out.text()
   })
-  collectNodeMetrics(registry, 'deskpulse_processor_')
+  collectNodeMetrics(registry)
   const alertmanagerPosts = new Counter({
     name: 'deskpulse_alertmanager_posts_total',
     help: "Posts to Alertmanager's /api/v2/alerts, by result (ok, error)",

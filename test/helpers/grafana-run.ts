@@ -8,7 +8,7 @@ import { clickhouseQueryText, grafanaInterval, prometheusQueryText, type QueryCo
 
 export interface Target {
   refId: string
-  datasource: { uid: string }
+  datasource: { uid: string; type: string }
   expr?: string
   instant?: boolean
   rawSql?: string
@@ -69,12 +69,12 @@ export async function runClickHouse(client: ClickHouseClient, t: Target, ctx: Qu
 
 /** The values a variable query returns: `label_values(selector, label)` (Prometheus) or a SQL query's first column. */
 export async function variableOptions(
-  v: { query?: unknown; datasource?: { uid?: string } },
+  v: { query?: unknown; datasource?: { uid?: string; type?: string } },
   deps: { promUrl: string; clickhouse: ClickHouseClient },
   ctx: QueryContext,
 ): Promise<string[]> {
   const query = String(v.query)
-  if (v.datasource?.uid === 'deskpulse-prometheus') {
+  if (v.datasource?.type === 'prometheus') {
     const m = /^label_values\((.*),\s*(\w+)\)$/.exec(query)
     if (!m) throw new Error(`not a label_values query: ${query}`)
     const params = new URLSearchParams({ 'match[]': prometheusQueryText(m[1]!, ctx, 1_000), start: String(ctx.range.from / 1000), end: String(ctx.range.to / 1000) })

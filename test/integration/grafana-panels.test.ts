@@ -34,7 +34,7 @@ const log = createLogger((process.env.TEST_LOG ?? 'silent') as 'silent')
 const SCRAPE_MS = 1_000
 
 interface PanelJson { type: string; title: string; targets?: Target[]; panels?: PanelJson[] }
-interface VariableJson { name: string; type: string; query?: unknown; datasource?: { uid?: string }; multi?: boolean; includeAll?: boolean; allValue?: string; current?: { value: string | string[] } }
+interface VariableJson { name: string; type: string; query?: unknown; datasource?: { uid?: string; type?: string }; multi?: boolean; includeAll?: boolean; allValue?: string; current?: { value: string | string[] } }
 interface DashboardJson { uid: string; title: string; time: { from: string }; panels: PanelJson[]; templating: { list: VariableJson[] } }
 
 const dashboards = DASHBOARDS.map((def) => ({ def, json: JSON.parse(readFileSync(path.join(root, 'grafana/dashboards', def.file), 'utf8')) as DashboardJson }))
@@ -137,7 +137,7 @@ t.test('every panel query of the dashboards runs and returns data on simulated t
     for (const { json } of dashboards) {
       const exprs = [
         ...panelsOf(json).flatMap((p) => (p.targets ?? []).flatMap((q) => (q.expr ? [[`${json.title} / ${p.title}`, q.expr] as const] : []))),
-        ...json.templating.list.flatMap((v) => (v.datasource?.uid === 'deskpulse-prometheus' ? [[`${json.title} / $${v.name}`, String(v.query).replace(/^label_values\((.*),\s*\w+\)$/, '$1')] as const] : [])),
+        ...json.templating.list.flatMap((v) => (v.datasource?.type === 'prometheus' ? [[`${json.title} / $${v.name}`, String(v.query).replace(/^label_values\((.*),\s*\w+\)$/, '$1')] as const] : [])),
       ]
       for (const [where, expr] of exprs) for (const name of metricNames(expr)) used.set(name, used.get(name) ?? where)
     }
@@ -158,6 +158,8 @@ t.test('every panel query of the dashboards runs and returns data on simulated t
       const resolve = async (pick: 'all' | 'first') => {
         const states: VariableState[] = []
         for (const v of json.templating.list) {
+          // The datasource variables pick the datasource; queries go by the datasource's type.
+          if (v.type === 'datasource') continue
           if (v.type === 'textbox') {
             const value = String(v.query)
             states.push({ name: v.name, multi: false, includeAll: false, current: [value], options: [value] })
@@ -166,7 +168,9 @@ t.test('every panel query of the dashboards runs and returns data on simulated t
           const state: VariableState = { name: v.name, multi: v.multi ?? false, includeAll: v.includeAll ?? false, ...(v.allValue !== undefined ? { allValue: v.allValue } : {}), current: '$__all', options: [] }
           state.options = await variableOptions(v, deps, contextFor(range, states))
           t.ok(state.options.length > 0, `variable $${v.name} has values (${pick}): ${state.options.join(', ')}`)
-          if (pick === 'first') state.current = state.options.slice(0, 1)
+          // One line and one team; job and instance stay on All (the first job would be the
+          // ingest's, which has no helpdesk series).
+          if (pick === 'first' && v.name !== 'job' && v.name !== 'instance') state.current = state.options.slice(0, 1)
           states.push(state)
         }
         return states
@@ -178,7 +182,7 @@ t.test('every panel query of the dashboards runs and returns data on simulated t
           const outcomes = []
           for (const target of panel.targets ?? []) {
             const ctx = contextFor(range, variables)
-            const outcome = target.datasource.uid === 'deskpulse-prometheus' ? await runPrometheus(prom.url, target, ctx, SCRAPE_MS) : await runClickHouse(ch.client, target, ctx)
+            const outcome = target.datasource.type === 'prometheus' ? await runPrometheus(prom.url, target, ctx, SCRAPE_MS) : await runClickHouse(ch.client, target, ctx)
             queries++
             outcomes.push({ refId: target.refId, ...outcome })
           }

@@ -24,7 +24,13 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 const deployment = {
   thresholds: { escalate_after: 120, escalate_after_negative: 90, warn_before: 30, frt_target: 45, load_band: { low: 0.7, high: 0.8 } },
   slo: { objective: 0.95, window_days: 7 },
-  monitoring: { runbook_base: 'https://runbooks.example.com/deskpulse', jobs: { ingest: 'hd-ingest', processor: 'hd-processor' }, dashboard_timezone: 'America/New_York' },
+  monitoring: {
+    runbook_base: 'https://runbooks.example.com/deskpulse',
+    grafana_url: 'https://grafana.example.com',
+    selector: 'namespace="helpdesk"',
+    jobs: { ingest: 'hd-ingest', processor: 'hd-processor' },
+    dashboard_timezone: 'America/New_York',
+  },
 }
 const config = parseConfig(deployment)
 
@@ -34,29 +40,32 @@ const record = (name: string) => (rules.find((r) => 'record' in r && r.record ==
 const alertOf = (name: string, severity: string) => rules.find((r): r is AlertingRule => 'alert' in r && r.alert === name && r.labels.severity === severity)!
 
 t.test("a deployment's config gives rules with its values", async (t) => {
-  t.equal(record('overall:helpdesk_slo_objective:ratio'), 'max(helpdesk_slo_objective_ratio) or vector(0.95)', 'objective fallback 0.95')
+  t.equal(record('overall:helpdesk_slo_objective:ratio'), 'max(helpdesk_slo_objective_ratio{job="hd-processor",namespace="helpdesk"}) or vector(0.95)', 'objective fallback 0.95')
   t.ok(buildRuleGroups(config).some((g) => g.name === 'deskpulse-first-response-slo-7d'), 'the SLO window group is 7d')
-  t.equal(record('line_team:helpdesk_first_responses:increase7d'), 'sum by (line, team) (increase(helpdesk_first_response_seconds_count[7d]))')
-  t.equal(alertOf('DeskpulseProcessorLagging', 'critical').expr, 'max by (job, instance) (deskpulse_processor_lag_seconds) > 120', 'critical lag at escalate_after = 120 s')
+  t.equal(record('line_team:helpdesk_first_responses:increase7d'), 'sum by (line, team) (increase(helpdesk_first_response_seconds_count{job="hd-processor",namespace="helpdesk"}[7d]))')
+  t.equal(alertOf('DeskpulseProcessorLagging', 'critical').expr, 'max by (job, instance) (deskpulse_processor_lag_seconds{job="hd-processor",namespace="helpdesk"}) > 120', 'critical lag at escalate_after = 120 s, on the configured job and selector')
   t.match(alertOf('DeskpulseProcessorLagging', 'critical').annotations.description, 'later than the escalation limit (escalate_after, 2 minutes) promises.')
   t.match(
     alertOf('HelpdeskChatUnansweredFiveMinutes', 'critical').annotations.description,
     'waited longer than the escalation limit (escalate_after: 2 minutes; 90 seconds for a negative chat) without',
   )
   const overloaded = alertOf('HelpdeskAgentsOverloaded', 'warning')
-  t.equal(overloaded.expr, 'max by (team) (helpdesk_agent_load_ratio) > 0.8', 'above load_band.high')
+  t.equal(overloaded.expr, 'max by (team) (helpdesk_agent_load_ratio{job="hd-processor",namespace="helpdesk"}) > 0.8', 'above load_band.high')
   t.match(overloaded.annotations.description, 'above 80 % of their capacity')
   t.match(overloaded.annotations.description, 'target band 70-80 %')
   t.equal(
     alertOf('DeskpulseDown', 'critical').expr,
-    'up{job=~"hd-ingest|hd-processor"} == 0\nor absent(up{job="hd-ingest"})\nor absent(up{job="hd-processor"})\n',
-    'the job names of monitoring.jobs',
+    'up{job=~"hd-ingest|hd-processor",namespace="helpdesk"} == 0\nor absent(up{job="hd-ingest",namespace="helpdesk"})\nor absent(up{job="hd-processor",namespace="helpdesk"})\n',
+    'the job names of monitoring.jobs and the selector',
   )
   t.match(alertOf('DeskpulseDown', 'critical').annotations.description, '{{ if eq $labels.job "hd-processor" }}')
   for (const a of rules.filter((r): r is AlertingRule => 'alert' in r)) {
     t.equal(a.annotations.runbook_url, `https://runbooks.example.com/deskpulse#${a.alert.toLowerCase()}`, `${a.alert}: runbook under monitoring.runbook_base`)
   }
   t.equal(chatRunbookUrl(config), 'https://runbooks.example.com/deskpulse#helpdeskchatescalation', 'the per-chat alert links under the same base')
+  t.equal(alertOf('HelpdeskAgentsOverloaded', 'warning').annotations.dashboard_url, 'https://grafana.example.com/d/deskpulse-agents?var-team={{ $labels.team }}', 'dashboard_url under monitoring.grafana_url, with the team the alert names')
+  t.equal(alertOf('DeskpulseDown', 'critical').annotations.dashboard_url, 'https://grafana.example.com/d/deskpulse-pipeline')
+  t.match(alertOf('WhatsappTemplateBlocked', 'warning').expr, 'deskpulse_whatsapp_account_updates_total{job="hd-ingest",namespace="helpdesk",field="message_template_status_update"', 'ingest series on the ingest job')
 })
 
 interface Panel { type: string; title: string; description: string; targets: Array<{ expr?: string; rawSql?: string }>; fieldConfig: { defaults: { thresholds: { steps: Array<{ value: number | null }> } } }; panels?: Panel[] }
@@ -105,7 +114,7 @@ t.test('every runbook_url names a heading of docs/alerting.md', async (t) => {
   t.ok(urls.length >= 9, `${urls.length} runbook links`)
   for (const url of urls) {
     const [file, anchor] = url.split('#')
-    t.equal(file, 'docs/alerting.md', `${url}: a path in this repository`)
+    t.equal(file, 'https://github.com/deskpulse/deskpulse/blob/main/docs/alerting.md', `${url}: an absolute URL of docs/alerting.md`)
     t.ok(anchors.has(anchor!), `${url}: docs/alerting.md has the heading`)
   }
   t.match(doc, /^### HelpdeskChatEscalation\n[\s\S]*?\*\*Meaning\.\*\*[\s\S]*?\*\*Check\.\*\*[\s\S]*?\*\*Act\.\*\*/m, 'the per-chat alert has meaning, check and act')
@@ -113,7 +122,15 @@ t.test('every runbook_url names a heading of docs/alerting.md', async (t) => {
 
 t.test('the config keys are validated with the field named', async (t) => {
   t.same(defaultConfig().thresholds.load_band, { low: 0.85, high: 0.9 })
-  t.same(defaultConfig().monitoring, { runbook_base: 'docs/alerting.md', jobs: { ingest: 'deskpulse-ingest', processor: 'deskpulse-processor' }, dashboard_timezone: 'Europe/Rome' })
+  t.same(defaultConfig().monitoring, {
+    runbook_base: 'https://github.com/deskpulse/deskpulse/blob/main/docs/alerting.md',
+    grafana_url: 'http://localhost:3000',
+    selector: '',
+    jobs: { ingest: 'deskpulse-ingest', processor: 'deskpulse-processor' },
+    dashboard_timezone: 'Europe/Rome',
+  })
+  t.throws(() => parseConfig({ monitoring: { runbook_base: 'docs/alerting.md' } }), /invalid config field monitoring\.runbook_base/, 'a runbook base must be an absolute URL')
+  t.throws(() => parseConfig({ monitoring: { selector: 'namespace=helpdesk' } }), /invalid config field monitoring\.selector/, 'matchers must be PromQL label matchers')
   t.throws(() => parseConfig({ thresholds: { load_band: { low: 0.95, high: 0.9 } } }), new ConfigError('invalid config field thresholds.load_band.low: must not be above thresholds.load_band.high'))
   t.throws(() => parseConfig({ thresholds: { load_band: { high: 1.2 } } }), /invalid config field thresholds\.load_band\.high/)
   t.throws(() => parseConfig({ monitoring: { dashboard_timezone: 'Mars/Olympus' } }), /invalid config field monitoring\.dashboard_timezone: unknown time zone/)
@@ -136,7 +153,7 @@ t.test('deskpulse rules and deskpulse dashboards write and check a deployment\'s
   t.equal(refused.code, 1)
   t.match(refused.stderr, 'give --out DIR', 'the committed files are not overwritten by a deployment config')
   t.equal((await run('rules', '--config', file, '--out', out)).code, 0)
-  t.match(await readFile(path.join(out, 'deskpulse.rules.yml'), 'utf8'), 'max by (job, instance) (deskpulse_processor_lag_seconds) > 120\n')
+  t.match(await readFile(path.join(out, 'deskpulse.rules.yml'), 'utf8'), 'max by (job, instance) (deskpulse_processor_lag_seconds{job="deskpulse-processor"}) > 120\n')
   t.equal((await run('rules', '--config', file, '--out', out, '--check')).code, 0, 'up to date')
   t.equal((await run('dashboards', '--config', file, '--out', out)).code, 0)
   t.equal((await run('dashboards', '--config', file, '--out', out, '--check')).code, 0)

@@ -32,7 +32,7 @@ t.test('the YAML reads back as exactly the rule objects', async (t) => {
 })
 
 t.test('the SLO rules follow the configuration defaults', async (t) => {
-  t.equal(record('overall:helpdesk_slo_objective:ratio'), `max(helpdesk_slo_objective_ratio) or vector(${config.slo.objective})`, 'fallback objective is slo.objective')
+  t.equal(record('overall:helpdesk_slo_objective:ratio'), `max(helpdesk_slo_objective_ratio{job="${config.monitoring.jobs.processor}"}) or vector(${config.slo.objective})`, 'fallback objective is slo.objective')
   const window = duration(config.slo.window_days * 86_400)
   const windowGroup = GROUPS.find((g) => g.name === `deskpulse-first-response-slo-${window}`)
   t.ok(windowGroup, `the SLO window group follows slo.window_days (${window})`)
@@ -97,4 +97,19 @@ t.test('durations in the rules and in the annotations', async (t) => {
   t.same([spoken(60), spoken(300), spoken('1h'), spoken('15m')], ['a minute', '5 minutes', 'an hour', '15 minutes'])
   t.same([lastWindow('1h'), lastWindow('30m')], ['the last hour', 'the last 30 minutes'])
   t.throws(() => seconds('1h30m' as never), /single-unit/)
+})
+
+t.test('the operations alerts use their thresholds', async (t) => {
+  const alertOf = (name: string) => rules.find((r): r is AlertingRule => 'alert' in r && r.alert === name)!
+  const { alertmanagerPosts, lineSilence, accountUpdates } = THRESHOLDS
+  const posts = alertOf('DeskpulseAlertmanagerPostsFailing')
+  t.match(posts.expr, `[${alertmanagerPosts.window}]`)
+  t.match(posts.expr, new RegExp(`> ${alertmanagerPosts.failedShare}\\n$`))
+  t.equal(posts.for, alertmanagerPosts.for)
+  const silent = alertOf('HelpdeskLineSilent')
+  t.match(silent.expr, `[${lineSilence.window}])) == 0`)
+  t.match(silent.expr, `[${lineSilence.window}] offset ${lineSilence.lookback})) >= ${lineSilence.minExpected}`)
+  t.equal(silent.for, lineSilence.for)
+  for (const name of ['WhatsappNumberQualityDowngraded', 'WhatsappTemplateBlocked']) t.match(alertOf(name).expr, `[${accountUpdates.window}])) > 0`)
+  t.equal(alertOf('Watchdog').expr, 'vector(1)')
 })

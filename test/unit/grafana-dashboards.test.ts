@@ -18,7 +18,7 @@ import { metricNames } from '../helpers/grafana-run.js'
 const dir = new URL('../../grafana/dashboards/', import.meta.url)
 interface Target { refId: string; datasource: { uid: string; type: string }; expr?: string; rawSql?: string }
 interface Panel { type: string; id: number; title: string; datasource: { uid: string; type: string }; gridPos: { x: number; y: number; w: number; h: number }; targets: Target[]; fieldConfig: { defaults: { unit: string; thresholds: { steps: Array<{ value: number | null }> } }; overrides: Array<{ properties: Array<{ id: string; value?: unknown }> }> }; panels?: Panel[] }
-interface Dashboard { uid: string; title: string; panels: Panel[]; templating: { list: Array<{ name: string; multi?: boolean; includeAll?: boolean; allValue?: string; datasource?: { uid: string } }> } }
+interface Dashboard { uid: string; title: string; panels: Panel[]; templating: { list: Array<{ name: string; type: string; query?: unknown; current?: { value?: unknown }; multi?: boolean; includeAll?: boolean; allValue?: string; datasource?: { uid: string } }> } }
 
 const files = await Promise.all(DASHBOARDS.map(async (d) => ({ def: d, text: await readFile(new URL(d.file, dir), 'utf8') })))
 const dashboards = files.map(({ def, text }) => ({ def, json: JSON.parse(text) as Dashboard }))
@@ -36,23 +36,26 @@ t.test("every dashboard is valid against Grafana's dashboard schema", async (t) 
   t.equal(new Set(dashboards.map((d) => d.json.uid)).size, dashboards.length, 'distinct uids')
 })
 
-t.test('every panel names a provisioned datasource and has queries, a unit and thresholds', async (t) => {
+t.test('every panel names its datasource variable, defaulting to a provisioned datasource, and has queries, a unit and thresholds', async (t) => {
   const provisioned = parse(await readFile(new URL('../../grafana/provisioning/datasources/deskpulse.yml', import.meta.url), 'utf8')) as { datasources: Array<{ uid: string; type: string }> }
   const uids = new Map(provisioned.datasources.map((d) => [d.uid, d.type]))
   for (const { def, json } of dashboards) {
+    // `${name}` of a datasource variable → the type of the provisioned datasource it defaults to.
+    const variables = new Map(json.templating.list.filter((v) => v.type === 'datasource').map((v) => [`\${${v.name}}`, uids.get(String(v.current?.value))]))
     const panels = panelsOf(json)
     const titles = panels.map((p) => p.title)
     t.same(titles.filter((x, i) => titles.indexOf(x) !== i), [], `${json.title}: panel titles are distinct`)
     const ids = json.panels.flatMap((p) => [p.id, ...(p.panels ?? []).map((q) => q.id)])
     t.equal(new Set(ids).size, ids.length, `${json.title}: panel ids are distinct`)
     for (const name of ['line', 'team']) {
+      // job and instance (Prometheus dashboards) come first: grafana/src/conventions.ts.
       const v = json.templating.list.find((x) => x.name === name)
       t.ok(v?.multi && v.includeAll, `${json.title}: variable $${name}, multi-value with All`)
     }
     for (const title of Object.keys(def.mayBeEmpty)) t.ok(titles.includes(title), `${json.title}: mayBeEmpty names a panel: ${title}`)
     for (const p of panels) {
       const where = `${json.title} / ${p.title}`
-      t.equal(uids.get(p.datasource.uid), p.datasource.type, `${where}: datasource ${p.datasource.uid} is provisioned`)
+      t.equal(variables.get(p.datasource.uid), p.datasource.type, `${where}: datasource ${p.datasource.uid}, a variable defaulting to a provisioned ${p.datasource.type}`)
       t.ok(p.targets.length > 0 && p.targets.every((q) => q.datasource.uid === p.datasource.uid), `${where}: queries on the panel's datasource`)
       t.ok(p.fieldConfig.defaults.unit, `${where}: unit ${p.fieldConfig.defaults.unit}`)
       t.equal(stepsOf(p)[0], null, `${where}: thresholds start at the base colour`)

@@ -159,7 +159,7 @@ GROUP BY "request type" ORDER BY "bot answered" DESC`)],
           unit: 'suffix: msg/min',
           steps: STEPS.neutral,
           w: 12,
-          queries: [prom(`sum by (status) (rate(helpdesk_message_statuses_total{${L}}[5m])) * 60`, { legend: '{{status}}' })],
+          queries: [prom(`sum by (status) (rate(helpdesk_message_statuses_total{${L}}[$__rate_interval])) * 60`, { legend: '{{status}}' })],
         }))
         .withPanel(barGaugePanel({
           title: 'Failures by error code (24 h)',

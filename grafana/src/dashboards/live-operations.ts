@@ -251,7 +251,7 @@ export const liveOperations: DashboardDefinition = {
           steps: STEPS.neutral,
           stack: true,
           w: 8,
-          queries: [prom(perMinute(`sum by (direction, sender_kind) (rate(helpdesk_messages_total{${L}}[5m]))`), { legend: '{{direction}} {{sender_kind}}' })],
+          queries: [prom(perMinute(`sum by (direction, sender_kind) (rate(helpdesk_messages_total{${L}}[$__rate_interval]))`), { legend: '{{direction}} {{sender_kind}}' })],
         }))
         .withPanel(timeSeriesPanel({
           title: 'Conversations opened and resolved per minute',
@@ -260,8 +260,8 @@ export const liveOperations: DashboardDefinition = {
           steps: STEPS.neutral,
           w: 8,
           queries: [
-            prom(perMinute(`sum(rate(helpdesk_conversations_opened_total{${L}}[5m]))`), { legend: 'opened' }),
-            prom(perMinute(`sum by (resolved_by) (rate(helpdesk_conversations_resolved_total{${LT}}[5m]))`), { legend: 'resolved by {{resolved_by}}' }),
+            prom(perMinute(`sum(rate(helpdesk_conversations_opened_total{${L}}[$__rate_interval]))`), { legend: 'opened' }),
+            prom(perMinute(`sum by (resolved_by) (rate(helpdesk_conversations_resolved_total{${LT}}[$__rate_interval]))`), { legend: 'resolved by {{resolved_by}}' }),
           ],
         }))
         .withPanel(barGaugePanel({

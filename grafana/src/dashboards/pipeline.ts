@@ -69,7 +69,7 @@ export const pipeline: DashboardDefinition = {
           unit: 'percentunit',
           steps: STEPS.badShare,
           decimals: 2,
-          queries: [prom(`(sum(rate(deskpulse_ingest_rejected_total[5m])) or vector(0)) / (sum(rate(deskpulse_ingest_requests_total{${NOT_TRAFFIC}}[5m])) > 0)`, { instant: true })],
+          queries: [prom(`(sum(rate(deskpulse_ingest_rejected_total[$__rate_interval])) or vector(0)) / (sum(rate(deskpulse_ingest_requests_total{${NOT_TRAFFIC}}[$__rate_interval])) > 0)`, { instant: true })],
         }))
         .withPanel(statPanel({
           title: 'Partitions owned',
@@ -85,7 +85,7 @@ export const pipeline: DashboardDefinition = {
           unit: 'reqps',
           steps: STEPS.neutral,
           w: 8,
-          queries: [prom(`sum by (route, code) (rate(deskpulse_ingest_requests_total{${NOT_TRAFFIC}}[1m]))`, { legend: '{{route}} {{code}}' })],
+          queries: [prom(`sum by (route, code) (rate(deskpulse_ingest_requests_total{${NOT_TRAFFIC}}[$__rate_interval]))`, { legend: '{{route}} {{code}}' })],
         }))
         .withPanel(timeSeriesPanel({
           title: 'Rejections by reason',
@@ -93,7 +93,7 @@ export const pipeline: DashboardDefinition = {
           unit: 'suffix: /min',
           steps: STEPS.anyIsBad,
           w: 8,
-          queries: [prom('sum by (reason) (rate(deskpulse_ingest_rejected_total[5m])) * 60', { legend: '{{reason}}' })],
+          queries: [prom('sum by (reason) (rate(deskpulse_ingest_rejected_total[$__rate_interval])) * 60', { legend: '{{reason}}' })],
         }))
         .withPanel(timeSeriesPanel({
           title: 'Publish to JetStream acknowledgement',
@@ -102,8 +102,8 @@ export const pipeline: DashboardDefinition = {
           steps: [['green', null], ['orange', 0.1], ['red', 1]],
           w: 8,
           queries: [
-            prom('histogram_quantile(0.5, sum by (le) (rate(deskpulse_ingest_publish_seconds_bucket[5m])))', { legend: 'p50' }),
-            prom('histogram_quantile(0.99, sum by (le) (rate(deskpulse_ingest_publish_seconds_bucket[5m])))', { legend: 'p99' }),
+            prom('histogram_quantile(0.5, sum by (le) (rate(deskpulse_ingest_publish_seconds_bucket[$__rate_interval])))', { legend: 'p50' }),
+            prom('histogram_quantile(0.99, sum by (le) (rate(deskpulse_ingest_publish_seconds_bucket[$__rate_interval])))', { legend: 'p99' }),
           ],
         }))
         .withRow(row('Processor'))
@@ -114,8 +114,8 @@ export const pipeline: DashboardDefinition = {
           steps: STEPS.neutral,
           w: 8,
           queries: [
-            prom('sum(rate(deskpulse_ingest_events_published_total[1m]))', { legend: 'published' }),
-            prom('sum(rate(deskpulse_events_processed_total[1m]))', { legend: 'processed' }),
+            prom('sum(rate(deskpulse_ingest_events_published_total[$__rate_interval]))', { legend: 'published' }),
+            prom('sum(rate(deskpulse_events_processed_total[$__rate_interval]))', { legend: 'processed' }),
           ],
         }))
         .withPanel(timeSeriesPanel({
@@ -133,7 +133,7 @@ export const pipeline: DashboardDefinition = {
           unit: 'suffix: /min',
           steps: STEPS.anyIsBad,
           w: 8,
-          queries: [prom('sum(rate(deskpulse_clickhouse_write_errors_total[5m])) * 60', { legend: 'write errors' })],
+          queries: [prom('sum(rate(deskpulse_clickhouse_write_errors_total[$__rate_interval])) * 60', { legend: 'write errors' })],
         }))
         .withPanel(timeSeriesPanel({
           title: 'ClickHouse writers behind',
@@ -151,7 +151,7 @@ export const pipeline: DashboardDefinition = {
           steps: STEPS.neutral,
           stack: true,
           w: 8,
-          queries: [prom('sum by (kind) (rate(deskpulse_events_processed_total[1m]))', { legend: '{{kind}}' })],
+          queries: [prom('sum by (kind) (rate(deskpulse_events_processed_total[$__rate_interval]))', { legend: '{{kind}}' })],
         }))
         .withPanel(timeSeriesPanel({
           title: 'Messages per second by line',
@@ -159,7 +159,7 @@ export const pipeline: DashboardDefinition = {
           unit: 'suffix: msg/s',
           steps: STEPS.neutral,
           w: 8,
-          queries: [prom(`sum by (line) (rate(helpdesk_messages_total{${L}}[1m]))`, { legend: '{{line}}' })],
+          queries: [prom(`sum by (line) (rate(helpdesk_messages_total{${L}}[$__rate_interval]))`, { legend: '{{line}}' })],
         }))
         .withPanel(timeSeriesPanel({
           title: 'Checkpoint duration',
@@ -176,7 +176,7 @@ export const pipeline: DashboardDefinition = {
           unit: 'suffix: /min',
           steps: STEPS.neutral,
           w: 8,
-          queries: [prom('sum by (result) (rate(deskpulse_alertmanager_posts_total[5m])) * 60', { legend: '{{result}}' })],
+          queries: [prom('sum by (result) (rate(deskpulse_alertmanager_posts_total[$__rate_interval])) * 60', { legend: '{{result}}' })],
         }))
         .withPanel(statPanel({
           title: 'Alertmanager post errors (1 h)',
@@ -197,13 +197,12 @@ export const pipeline: DashboardDefinition = {
         }))
         .withPanel(timeSeriesPanel({
           title: 'Resident memory',
-          description: 'Resident memory of the ingest and processor processes.',
+          description: "Resident memory of the ingest and processor processes (Node's default process_* metrics; the job tells them apart).",
           unit: 'bytes',
           steps: STEPS.neutral,
           w: 12,
           queries: [
-            prom('max by (instance) (deskpulse_processor_process_resident_memory_bytes)', { legend: 'processor {{instance}}' }),
-            prom('max by (instance) (deskpulse_ingest_process_resident_memory_bytes)', { legend: 'ingest {{instance}}' }),
+            prom('max by (job, instance) (process_resident_memory_bytes)', { legend: '{{job}} {{instance}}' }),
           ],
         }))
         .withPanel(timeSeriesPanel({
@@ -213,8 +212,7 @@ export const pipeline: DashboardDefinition = {
           steps: [['green', null], ['orange', 0.1], ['red', 0.5]],
           w: 12,
           queries: [
-            prom('max by (instance) (deskpulse_processor_nodejs_eventloop_lag_p99_seconds)', { legend: 'processor {{instance}}' }),
-            prom('max by (instance) (deskpulse_ingest_nodejs_eventloop_lag_p99_seconds)', { legend: 'ingest {{instance}}' }),
+            prom('max by (job, instance) (nodejs_eventloop_lag_p99_seconds)', { legend: '{{job}} {{instance}}' }),
           ],
         }))
         .build(),
