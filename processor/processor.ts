@@ -120,7 +120,17 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     return s
   }
   let live: LiveState | null = null
-  const metrics = createProcessorMetrics({ series: () => series.values(), live: () => live, frtTargetSeconds: thresholds.frt_target, sloObjective: opts.config.slo.objective, linesRepliesFrom: Object.fromEntries(Object.entries(opts.config.lines).map(([id, lc]) => [id, lc.replies_from ?? 'helpdesk'])) })
+  /**
+   * The point-in-time gauges (and the SLA outcome counts, read from the cores) are recomputed when
+   * scraped if events were applied since the last computation, as well as every second: a scrape
+   * right after events sees them, as /v1/summary does.
+   */
+  let liveDirty = false
+  const currentLive = () => {
+    if (liveDirty) refreshLive()
+    return live
+  }
+  const metrics = createProcessorMetrics({ series: () => series.values(), live: currentLive, frtTargetSeconds: thresholds.frt_target, sloObjective: opts.config.slo.objective, linesRepliesFrom: Object.fromEntries(Object.entries(opts.config.lines).map(([id, lc]) => [id, lc.replies_from ?? 'helpdesk'])) })
   const partitions = opts.partitions ?? 1
   const runnerOptions: RunnerOptions = {
     ...defaultRunnerOptions,
@@ -225,6 +235,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
       onEffects(effects) {
         seriesOf(p).apply(effects)
         alerts?.apply(p, effects)
+        liveDirty = true
         feed.markDirty()
       },
       onConsumerLost: () => void leases?.release(p),
@@ -323,6 +334,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   let storeLagTimer: NodeJS.Timeout | undefined
   let storePreparing: Promise<void> | undefined
   function refreshLive() {
+    liveDirty = false
     const engines = enginesInOrder()
     live = liveState(engines, engines.length ? nowOf(engines) : Date.now())
   }
@@ -455,7 +467,7 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
     feed,
     forecast,
     get live() {
-      return live
+      return currentLive()
     },
     get partitions() {
       return runningPartitions()
