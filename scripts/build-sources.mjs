@@ -7,7 +7,7 @@ import path from 'node:path'
 /** Source directories compiled into dist/ (tsconfig.build.json "include"). */
 export const SOURCE_DIRS = ['runtime', 'cli', 'bus', 'store', 'ingest', 'processor', 'schemas', 'alerting/src', 'grafana/src']
 /** Files read at run time beside the code, copied into dist/ at the same relative paths. */
-export const ASSET_DIRS = ['schemas/clickhouse', 'processor/wallboard/page']
+export const ASSET_DIRS = ['schemas/clickhouse', 'processor/wallboard/page', 'cli/demo']
 /** Written last by a successful build: its time is the build's. */
 export const STAMP = 'dist/.build-stamp'
 

@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { mkdir, readdir, rm, writeFile, access } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,7 +24,15 @@ import { sendLines } from '../simulate/send.js'
 import { DEFAULT_START } from '../simulate/model.js'
 import { ALERTING_COMMANDS, onPath, startDemoAlerting, type DemoAlerting } from './alerting.js'
 
-export const DEMO_CONFIG = fileURLToPath(new URL('./demo-config.yaml', import.meta.url))
+/** The demo's config file; run from dist/, the checkout's own cli/demo copy (the one a user edits) when it is there. */
+export const DEMO_CONFIG = demoConfigPath()
+
+function demoConfigPath(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url))
+  const root = path.resolve(here, '../..')
+  const source = path.join(root, '..', 'cli', 'demo', 'demo-config.yaml')
+  return path.basename(root) === 'dist' && existsSync(source) ? source : path.join(here, 'demo-config.yaml')
+}
 /** Written into the demo's data directory: only such a directory is emptied at the next start. */
 const MARKER = '.deskpulse-demo'
 
