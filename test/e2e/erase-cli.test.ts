@@ -94,11 +94,11 @@ t.test('deskpulse erase on a single-machine data dir: embedded ClickHouse, local
 
   const dry = await deskpulse(['erase', '--customer', WA_A, '--line', LINE, '--dry-run'], env)
   t.equal(dry.status, 0, dry.stderr)
-  t.equal(dry.stdout, `would erase 8 rows for the customer on line ${LINE}: events 3, conversations 2, fcr_verdicts 1, escalations 2\n`)
+  t.equal(dry.stdout, `would erase 9 rows for the customer on line ${LINE}: events 3, conversations 2, fcr_verdicts 1, escalations 2, sla_outcomes 1\n`)
 
   const erased = await deskpulse(['erase', '--customer', `+${WA_A}`, '--line', LINE, '--yes'], env)
   t.equal(erased.status, 0, erased.stderr)
-  t.equal(erased.stdout, `erased 8 rows for the customer on line ${LINE}: events 3, conversations 2, fcr_verdicts 1, escalations 2; stream: 3 messages deleted, 0 already gone${NO_PROCESSOR}\n`)
+  t.equal(erased.stdout, `erased 9 rows for the customer on line ${LINE}: events 3, conversations 2, fcr_verdicts 1, escalations 2, sla_outcomes 1; stream: 3 messages deleted, 0 already gone${NO_PROCESSOR}\n`)
   for (const r of [dry, erased]) {
     t.notMatch(r.stdout + r.stderr, WA_A, 'the wa_id is not printed')
     t.notMatch(r.stdout + r.stderr, a, 'nor its hash')
@@ -110,7 +110,7 @@ t.test('deskpulse erase on a single-machine data dir: embedded ClickHouse, local
 
   const lineless = await deskpulse(['erase', '--customer', WA_C, '--line', '', '--yes'], env)
   t.equal(lineless.status, 0, lineless.stderr)
-  t.equal(lineless.stdout, `erased 8 rows for the customer without a line: events 3, conversations 2, fcr_verdicts 1, escalations 2; stream: 3 messages deleted, 0 already gone${NO_PROCESSOR}\n`, 'a customer sent without a line is erased with --line ""')
+  t.equal(lineless.stdout, `erased 9 rows for the customer without a line: events 3, conversations 2, fcr_verdicts 1, escalations 2, sla_outcomes 1; stream: 3 messages deleted, 0 already gone${NO_PROCESSOR}\n`, 'a customer sent without a line is erased with --line ""')
   t.same(await withStore(dataDir, (client) => physicalRows(client, c)), { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0, sla_outcomes: 0 }, 'no row of the line-less customer is left')
 
   t.same(await withStore(dataDir, (client) => physicalRows(client, a)), { events: 0, conversations: 0, fcr_verdicts: 0, escalations: 0, sla_outcomes: 0 }, 'no row of the customer is left')

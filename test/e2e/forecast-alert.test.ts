@@ -119,7 +119,7 @@ t.test('a forecast busier than the agents online raises HelpdeskUnderstaffedSoon
   }, 90_000, 'HelpdeskUnderstaffedSoon in Alertmanager')
   t.match(alert.labels, { severity: 'warning', team: 'support' })
   t.match(alert.annotations.description, new RegExp(`needs ${next.agents} agent\\(s\\) of team support .*; 1 are online`))
-  t.equal(alert.annotations.runbook_url, 'docs/alerting.md#helpdeskunderstaffedsoon')
+  t.equal(alert.annotations.runbook_url, 'https://github.com/deskpulse/deskpulse/blob/main/docs/alerting.md#helpdeskunderstaffedsoon')
   const metrics = await (await fetch(`${processor.privateUrl}/metrics`)).text()
   t.match(metrics, new RegExp(`helpdesk_agents_required\\{team="support",horizon="next"\\} ${next.agents}\\b`), 'the gauge carries the forecast’s figure')
 })

@@ -64,7 +64,7 @@ t.test('an imbalanced team raises HelpdeskWorkloadImbalanced; following the advi
   t.match(firing.labels, { team: 'support', severity: 'warning' })
   // a-1 4/2 = 2, a-2 0/3 = 0: spread 2 → "200%".
   t.match(firing.annotations.description, /^1 online agent\(s\) of team support .* \(load spread 200%\)\. GET \/v1\/advice\/rebalance\?team=support/)
-  t.equal(firing.annotations.runbook_url, 'docs/alerting.md#helpdeskworkloadimbalanced')
+  t.equal(firing.annotations.runbook_url, 'https://github.com/deskpulse/deskpulse/blob/main/docs/alerting.md#helpdeskworkloadimbalanced')
 
   // The advice: a-1's excess is 2; the two longest-waiting (the first two customers) go to a-2.
   const unauthorised = await fetch(`${processor.privateUrl}/v1/advice/rebalance?team=support`)
