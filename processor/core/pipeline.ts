@@ -100,6 +100,10 @@ export function createKpiPipeline(config: Config, latenessMs: number, initial?: 
     get buffered() {
       return buffer.size
     },
+    /** Event time of the next event the buffer holds (null: none): it is released when the clock reaches it. */
+    get nextReleaseAt(): number | null {
+      return buffer.nextAt
+    },
   }
 }
 export type KpiPipeline = ReturnType<typeof createKpiPipeline>

@@ -61,6 +61,11 @@ export class ReorderBuffer {
     return this.maxAt
   }
 
+  /** Event time of the oldest event held (null: none). */
+  get nextAt(): number | null {
+    return this.head < this.items.length ? this.items[this.head]!.atMs : null
+  }
+
   get size(): number {
     return this.items.length - this.head
   }

@@ -197,6 +197,11 @@ export function createProcessorMetrics(sources: KpiSources) {
       help: 'Age of the oldest event in the batch being processed (0 when caught up)',
       registers: [registry],
     }),
+    stored: new Counter({
+      name: 'deskpulse_processor_events_stored_total',
+      help: 'Events the store runners have written to ClickHouse (their rows with them)',
+      registers: [registry],
+    }),
     writeErrors: new Counter({
       name: 'deskpulse_clickhouse_write_errors_total',
       help: 'Failed ClickHouse inserts (each is retried)',

@@ -42,6 +42,11 @@ export interface RunnerOptions {
    * (loading history, reproducible runs): the same figures as `deskpulse replay`.
    */
   clock: 'wall' | 'event'
+  /**
+   * Live role: what arrives is applied this long after the first message of a burst, not at the
+   * next `flushIntervalMs` (docs/pipeline.md "Latency"); 0 keeps the interval alone.
+   */
+  liveBatchMs?: number
   /** The consumer's filter (one subject: nats-server 2.9); default the whole stream. */
   filterSubject?: string
   /** The stream partition read (kpi_minute and agent_minute rows carry it); default 0. */
@@ -54,7 +59,7 @@ export interface RunnerOptions {
   storeCheckpoint?: string
 }
 
-export const defaultRunnerOptions: RunnerOptions = { durable: 'processor', batchSize: 5_000, flushIntervalMs: 1_000, checkpointIntervalMs: 10_000, clock: 'wall' }
+export const defaultRunnerOptions: RunnerOptions = { durable: 'processor', batchSize: 5_000, flushIntervalMs: 1_000, checkpointIntervalMs: 10_000, clock: 'wall', liveBatchMs: 20 }
 
 interface Pending extends StoredEvent {
   msg: JsMsg
@@ -109,6 +114,9 @@ export function createRunner(
   let stopping = false
   let loop: Promise<void> | undefined
   let ticker: NodeJS.Timeout | undefined
+  /** Live role: the flush of the burst in hand, or of the events the reorder buffer releases next. */
+  let soon: NodeJS.Timeout | undefined
+  let soonAt = Infinity
   let current: { stop(): void } | undefined
   let lastWriteError: string | null = null
   /** Receipt time of the newest event done with (applied; for the store role, written). */
@@ -217,6 +225,18 @@ export function createRunner(
    * that throws (a bug, never input: the core skips an event it cannot take) is logged and the
    * partition handed back, to be started again from its checkpoint.
    */
+  /** Live role: a flush in `ms` unless one is due sooner. */
+  function flushIn(ms: number) {
+    const at = Date.now() + Math.max(0, ms)
+    if (stopping || at >= soonAt) return
+    clearTimeout(soon)
+    soonAt = at
+    soon = setTimeout(() => {
+      soonAt = Infinity
+      void flush()
+    }, Math.max(0, ms))
+  }
+
   function flush(force = false): Promise<void> {
     chain = chain.then(() => step(force)).catch((err: Error) => {
       if (stopping) return
@@ -243,6 +263,12 @@ export function createRunner(
         metrics.lag.set(caughtUp || !taken.length ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
       }
     }
+    else if (!caughtUp && opts.clock === 'wall' && !stopping) {
+      // Nothing arrived since a message that said more were pending: ask the server. (A pending
+      // count taken while the ingest was publishing can be the last one seen for a while, and the
+      // clock would otherwise wait on event time for the next message.)
+      caughtUp = await pendingIsZero()
+    }
     let gone = toForget.size ? forget() : null
     if (goneAtRestore) {
       gone = new Set([...(gone ?? []), ...goneAtRestore])
@@ -256,6 +282,9 @@ export function createRunner(
       const effects = pipeline.engine.drainEffects()
       hooks.onEvents?.(taken.map((p) => p.event))
       hooks.onEffects?.(effects, pipeline)
+      // Events the watermark holds are applied the moment it passes them, not at the next tick.
+      const next = pipeline.nextReleaseAt
+      if (opts.liveBatchMs && caughtUp && opts.clock === 'wall' && next !== null) flushIn(next + latenessMs - Date.now() + 1)
     } else {
       const { rows } = collector.collect(pipeline.engine, appliedSeq)
       if (gone) dropForgotten(rows, gone)
@@ -270,10 +299,22 @@ export function createRunner(
         return
       }
       unwrittenSince = null
+      metrics.stored.inc(toWrite.length)
     }
     doneSeq = appliedSeq
     if (taken.length) lastReceivedAt = Date.parse(taken[taken.length - 1]!.event.received_at)
     if (force || checkpointSoon || Date.now() - lastCheckpointAt >= opts.checkpointIntervalMs) await checkpoint()
+  }
+
+  let manager: ReturnType<typeof jetstreamManager> | undefined
+  async function pendingIsZero(): Promise<boolean> {
+    try {
+      manager ??= jetstreamManager(nc)
+      const info = await (await manager).consumers.info(STREAM, opts.durable)
+      return info.num_pending === 0 && receivedSeq >= info.delivered.stream_seq
+    } catch {
+      return false
+    }
   }
 
   /** Rows computed before a tombstone was applied (an ended escalation, a verdict) of the forgotten. */
@@ -340,6 +381,7 @@ export function createRunner(
           // still moves the position, so that it is acknowledged with the next checkpoint.
           if (!readable(event)) log.error({ seq: msg.seq, subject: msg.subject }, 'unreadable event skipped')
           incoming.push({ event: readable(event) ? event : SKIPPED, streamSeq: msg.seq, msg })
+          if (role === 'live' && opts.liveBatchMs) flushIn(opts.liveBatchMs)
           // Bounded memory while a sink is down: wait for the write before reading more.
           if (incoming.length >= opts.batchSize) await flush()
           if (stopping) break
@@ -440,6 +482,7 @@ export function createRunner(
       stopping = true
       unlisten?.()
       clearInterval(ticker)
+      clearTimeout(soon)
       current?.stop()
       await loop
       // A clean stop leaves a checkpoint (one attempt: a store that is down is not waited for).

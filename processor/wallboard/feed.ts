@@ -19,7 +19,13 @@ export interface HistoryPoint {
 }
 
 export interface LiveFeedOptions {
+  /** At most one update per this long… */
   minIntervalMs: number
+  /**
+   * …and per this many times the last update's computing time: the feed takes at most about
+   * 1/costFactor of a core however large the state (a state of 100,000 open chats takes tens of ms).
+   */
+  costFactor: number
   /** Recompute at least this often (countdowns move on, agents' load changes). */
   tickMs: number
   /** A chart point this often, kept for `historyMs`. */
@@ -38,7 +44,8 @@ export interface LiveFeedOptions {
 }
 
 export const defaultLiveFeedOptions: LiveFeedOptions = {
-  minIntervalMs: 500,
+  minIntervalMs: 100,
+  costFactor: 5,
   tickMs: 1_000,
   historyEveryMs: 10_000,
   historyMs: 3_600_000,
@@ -65,7 +72,9 @@ export function createLiveFeed(state: () => WallboardState | null, log: Logger, 
   const sent = new Map<Section, string>()
   let seq = 0
   let snapshot: { seq: number; text: string } | null = null
+  /** When the last update was computed, and how long it took. */
   let lastSentAt = 0
+  let lastCostMs = 0
   let lastHistoryAt = 0
   let scheduled: NodeJS.Timeout | undefined
   let ticker: NodeJS.Timeout | undefined
@@ -92,7 +101,6 @@ export function createLiveFeed(state: () => WallboardState | null, log: Logger, 
     if (clients.size === 0 && now - lastHistoryAt < opts.historyEveryMs) return
     const s = state()
     if (!s) return
-    lastSentAt = now
     last = s
     let point: HistoryPoint | undefined
     if (now - lastHistoryAt >= opts.historyEveryMs) {
@@ -111,7 +119,10 @@ export function createLiveFeed(state: () => WallboardState | null, log: Logger, 
       changes[key] = s[key]
       changed = true
     }
+    // Only an update that was sent spaces the next: a change on a quiet feed goes out at once.
+    lastCostMs = Date.now() - now
     if (!changed && !point) return
+    lastSentAt = now
     seq++
     snapshot = null
     stats.updates++
@@ -121,7 +132,7 @@ export function createLiveFeed(state: () => WallboardState | null, log: Logger, 
   /** Soon, but not sooner than minIntervalMs after the last update: bursts coalesce. */
   function schedule() {
     if (scheduled) return
-    scheduled = setTimeout(update, Math.max(0, lastSentAt + opts.minIntervalMs - Date.now()))
+    scheduled = setTimeout(update, Math.max(0, lastSentAt + Math.max(opts.minIntervalMs, lastCostMs * opts.costFactor) - Date.now()))
   }
 
   return {
