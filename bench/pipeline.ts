@@ -14,7 +14,8 @@
  * 5. the ingest at full speed (one and five events per webhook), as a share of raw publish.
  *
  * Environment: BENCH_SECONDS (per phase, default 15), BENCH_SAMPLES (200), BENCH_SHAPES
- * (many,new,mix), BENCH_QUICK=1 (fewer rates).
+ * (many,new,mix), BENCH_QUICK=1 (fewer rates), BENCH_PROFILE=1 (the engine's CPU profile into
+ * bench-profiles/; `node --import tsx bench/profile-summary.ts FILE` summarises it).
  */
 import autocannon from 'autocannon'
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
@@ -43,6 +44,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200)
 const SHAPES = (process.env.BENCH_SHAPES ?? 'many,new,mix').split(',')
 const QUICK = process.env.BENCH_QUICK === '1'
+/** Which parts to run: raw, idle, load, half, full (default all). */
+const SECTIONS = (process.env.BENCH_SECTIONS ?? 'raw,idle,load,half,full').split(',')
 const LINE = '106540352242922'
 /** Probes come on a line of their own, so their counts can be told from the load's. */
 const PROBE_LINE = '106540352249999'
@@ -190,6 +193,8 @@ async function startEngine(): Promise<Engine> {
       DESKPULSE_PII_KEY: PII,
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
+      // BENCH_PROFILE=1: the engine writes a V8 CPU profile when it stops (bench/profile-summary.ts reads it).
+      ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve('bench-profiles')}` } : {}),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,
@@ -245,9 +250,14 @@ function sum(text: string, name: string, ...match: string[]): number {
   return total
 }
 
-const published = async (e: Engine) => sum(await scrape(`${e.ingestPrivate}/metrics`), 'deskpulse_ingest_events_published_total')
+// An agent.status is published once and processed by every partition: both sides leave it out.
+const AGENT_STATUS = 'kind="agent.status"'
+const published = async (e: Engine) => {
+  const text = await scrape(`${e.ingestPrivate}/metrics`)
+  return sum(text, 'deskpulse_ingest_events_published_total') - sum(text, 'deskpulse_ingest_events_published_total', AGENT_STATUS)
+}
 const processorMetrics = (e: Engine) => scrape(`${e.processorPrivate}/metrics`)
-const processedOf = (text: string) => sum(text, 'deskpulse_events_processed_total')
+const processedOf = (text: string) => sum(text, 'deskpulse_events_processed_total') - sum(text, 'deskpulse_events_processed_total', AGENT_STATUS)
 
 // ---------------------------------------------------------------------------------------------
 // CPU per process, from /proc (user + system seconds).
@@ -306,7 +316,8 @@ async function rawJetStream(e: Engine, count: number) {
     }),
   )
   const publish = count / ((performance.now() - started) / 1000)
-  await jsm.consumers.add('BENCH_RAW', { durable_name: 'raw', ack_policy: AckPolicy.All, deliver_policy: DeliverPolicy.All })
+  // As the processor's consumers: acknowledged in bulk, no limit on unacknowledged messages.
+  await jsm.consumers.add('BENCH_RAW', { durable_name: 'raw', ack_policy: AckPolicy.All, deliver_policy: DeliverPolicy.All, max_ack_pending: -1 })
   const consumer = await js.consumers.get('BENCH_RAW', 'raw')
   const dec = new TextDecoder()
   const t0 = performance.now()
@@ -464,7 +475,7 @@ async function phase(e: Engine, shape: Shape, eventsPerSecond: number | null, op
   const loadEnd = performance.now()
   const pubEnd = await published(e)
   // Catch-up: until the processor has processed all that was published.
-  const caught = await until(async () => processedOf(await processorMetrics(e)) >= pubEnd, 120_000, 50)
+  const caught = await until(async () => processedOf(await processorMetrics(e)) - proc0 >= pubEnd - pub0, 120_000, 50)
   sampling = false
   await sampler
   const cpu = Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, (cpuSeconds(pid) - cpuBefore[k]!) / ((caught || performance.now()) / 1000 - t0 / 1000)]))
@@ -472,8 +483,9 @@ async function phase(e: Engine, shape: Shape, eventsPerSecond: number | null, op
   for (const s of series) {
     if (s.t > loadEnd) break
     // The earliest sample at which the ingest had published as much as is processed now.
-    const first = series.find((p) => p.pub >= s.proc)
-    lags.push(first ? Math.max(0, s.t - first.t) : s.t - t0)
+    // (Scraped apart, the processed count can be a little ahead of the published one: lag 0.)
+    const first = series.find((p) => p.pub - pub0 >= s.proc - proc0)
+    lags.push(first ? Math.max(0, s.t - first.t) : 0)
   }
   const procEnd = series.filter((s) => s.t <= loadEnd).at(-1)?.proc ?? proc0
   return {
@@ -512,17 +524,20 @@ async function main() {
   out(`engine: deskpulse start (ingest + processor in one process, its own nats-server, embedded ClickHouse); load: autocannon in this process; ${SECONDS} s per phase\n\n`)
   const e = await startEngine()
   try {
-    const raw = await rawJetStream(e, 100_000)
-    out(`raw JetStream on the same nats-server (one client, 512 publishes in flight, file storage, 100,000 canonical events):\n  publish ${raw.publish.toFixed(0)} events/s, consume ${raw.consume.toFixed(0)} events/s\n\n`)
+    const raw = SECTIONS.includes('raw') || SECTIONS.includes('full') ? await rawJetStream(e, 100_000) : { publish: NaN, consume: NaN }
+    if (SECTIONS.includes('raw')) out(`raw JetStream on the same nats-server (one client, 512 publishes in flight, file storage, 100,000 canonical events):\n  publish ${raw.publish.toFixed(0)} events/s, consume ${raw.consume.toFixed(0)} events/s\n\n`)
 
-    out(`idle pipeline, one webhook at a time (${SAMPLES} samples), from the webhook's 200 to:\n`)
-    const idle = await probeLatency(e, SAMPLES, true)
-    out(latencyRow('/metrics (its counter)', idle.metrics))
-    out(latencyRow('the wallboard feed', idle.wallboard))
-    out(latencyRow('ClickHouse (row written)', idle.clickhouse))
-    out('\n')
+    if (SECTIONS.includes('idle')) {
+      out(`idle pipeline, one webhook at a time (${SAMPLES} samples), from the webhook's 200 to:\n`)
+      const idle = await probeLatency(e, SAMPLES, true)
+      out(latencyRow('/metrics (its counter)', idle.metrics))
+      out(latencyRow('the wallboard feed', idle.wallboard))
+      out(latencyRow('ClickHouse (row written)', idle.clickhouse))
+      out('\n')
+    }
 
     const shapes: Array<[Shape, number[]]> = []
+    if (!SECTIONS.includes('load')) SHAPES.length = 0
     if (SHAPES.includes('many')) shapes.push([manyMessages(), QUICK ? [3_000, 6_000] : [2_000, 4_000, 6_000, 8_000]])
     if (SHAPES.includes('new')) shapes.push([newConversations(), QUICK ? [4_000] : [2_000, 4_000, 5_000]])
     if (SHAPES.includes('mix')) shapes.push([simulatedMix(), QUICK ? [4_000] : [2_000, 4_000, 6_000]])
@@ -532,7 +547,7 @@ async function main() {
       out('\n')
     }
 
-    if (SHAPES.includes('many')) {
+    if (SECTIONS.includes('half')) {
       out(`half-loaded pipeline (many-messages shape at 3,000 events/s), probes on their own line (${SAMPLES} samples), from the webhook's 200 to:\n`)
       const shape = manyMessages()
       // Warm the shape so its 5,000 conversations are open (new conversations then are probes only).
@@ -547,6 +562,7 @@ async function main() {
       out('\n')
     }
 
+    if (!SECTIONS.includes('full')) return
     out('ingest at full speed (64 connections, no rate limit):\n')
     const one = await phase(e, { ...newConversations(), name: 'one', eventsPerRequest: 1, next: () => signed(inboundWebhook(LINE, [`3936${String(Math.floor(Math.random() * 1e9))}`])) }, null, { connections: 64 })
     out(phaseRow('1/webhook', one))

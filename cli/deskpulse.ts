@@ -15,7 +15,7 @@ import { registerAdvice } from './advice-command.js'
 import { registerDemo } from './demo/command.js'
 import { describeHelp } from './help.js'
 import { ReplayError } from '../processor/replay.js'
-import { createCliLogger } from './logger.js'
+import { createCliLogger, logSettings } from './logger.js'
 import { runEngine, StartupError, type EngineParts } from './engine.js'
 import { withLocalSecrets } from './secrets.js'
 import { openClickHouse } from '../store/clickhouse.js'
@@ -41,7 +41,9 @@ async function serve(parts: EngineParts) {
     env = s.env
     if (s.generated.length) log.info({ file: s.file, generated: s.generated }, 'generated local secrets')
   }
-  const engine = await runEngine(env, config, parts, log)
+  // The whole engine in one process: the ingest gets a thread (a core) of its own.
+  const threaded = parts.ingest && parts.processor ? { ...parts, ingestThread: logSettings({ level: env.logLevel, format: env.logFormat }) } : parts
+  const engine = await runEngine(env, config, threaded, log)
   const lines = Object.entries(engine.urls).map(([k, v]) => `  ${k.padEnd(15)} ${v}`)
   // Under a cluster, one banner is enough.
   if (!cluster.isWorker || cluster.worker?.id === 1) process.stdout.write(`\ndeskpulse is running\n${lines.join('\n')}\n  Ctrl-C to stop\n\n`)

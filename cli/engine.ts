@@ -8,7 +8,6 @@ import type { NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
 import type { Env } from '../schemas/env.js'
 import type { Config } from '../schemas/config.js'
-import { createTextAnalyser } from '../ingest/text/analyse.js'
 import { startNatsServer, NatsServerError } from '../runtime/nats-server.js'
 import { connectBus } from '../bus/connect.js'
 import { ensureStream } from '../bus/stream.js'
@@ -17,6 +16,10 @@ import { openClickHouse, type ClickHouseHandle } from '../store/clickhouse.js'
 import { migrate } from '../store/migrate.js'
 import { applyRetention } from '../store/retention.js'
 import { createIngest } from '../ingest/server.js'
+import { ingestOptions } from './ingest-options.js'
+import { StartupError } from './startup-error.js'
+import type { LogSettings } from './logger.js'
+import { startIngestThread } from './ingest-thread-host.js'
 import { answerPrimary } from './cluster-private.js'
 import { createProcessor } from '../processor/processor.js'
 
@@ -35,6 +38,11 @@ export interface EngineParts {
    * `deskpulse ingest --workers N`: the primary serves it for all of them (cli/cluster.ts).
    */
   ingestPrivate?: boolean
+  /**
+   * With the processor: run the ingest in a worker thread of this process (cli/ingest-thread.ts),
+   * logging with these settings. `deskpulse start` and `deskpulse demo` do.
+   */
+  ingestThread?: LogSettings
 }
 
 export interface RunningEngine {
@@ -42,14 +50,7 @@ export interface RunningEngine {
   close(): Promise<void>
 }
 
-export class StartupError extends Error {
-  readonly code = 'DESKPULSE_ERR_STARTUP'
-}
-
-function requireSecret(value: string | undefined, name: string): string {
-  if (!value) throw new StartupError(`missing environment variable ${name}`)
-  return value
-}
+export { StartupError }
 
 /** The host to print in a URL for a listener bound to `host` (a wildcard is reached on loopback). */
 const localHost = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
@@ -124,49 +125,37 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
       urls.metrics = `${processorPrivate}/metrics`
       urls.summary = `${processorPrivate}/v1/summary${env.adminToken ? ' (Authorization: Bearer DESKPULSE_ADMIN_TOKEN)' : ''}`
     }
-    if (parts.ingest) {
-      const ingest = createIngest(
-        {
-          host: env.host,
-          port: env.port,
-          privateHost: env.privateHost,
-          privatePort: parts.ingestPrivate === false ? false : env.ingestPrivatePort,
-          appSecrets: env.appSecrets,
-          verifyToken: env.verifyToken,
-          chatwoot: {
-            secrets: env.chatwootSecrets,
-            allowUnsigned: config.adapters.chatwoot.allow_unsigned,
-            toleranceSeconds: config.adapters.chatwoot.timestamp_tolerance_seconds,
-            inboxes: config.adapters.chatwoot.inboxes,
-          },
-          apiToken: env.apiToken,
-          piiKey: requireSecret(env.piiKey, 'DESKPULSE_PII_KEY'),
-          storeText: env.storeText,
-          partitions: env.partitions,
-          analyseText: createTextAnalyser(config),
-          maxFutureSkewSeconds: config.ingest.max_future_skew_seconds,
-          twilio: { authTokens: env.twilioAuthTokens, publicUrl: config.adapters.twilio.public_url, numbers: config.adapters.twilio.numbers },
-          dialog360Tokens: env.dialog360Tokens,
-        },
-        { nc, log },
-      )
+    if (parts.ingest && parts.ingestThread) {
+      // Its own thread, so the webhook path and the processor each have a core (docs/pipeline.md "Speed").
+      const thread = await startIngestThread({ env, config, natsUrl, log: parts.ingestThread }, log)
+      closers.push({ name: 'ingest', close: () => thread.close() })
+      Object.assign(urls, ingestUrls(env, config))
+    } else if (parts.ingest) {
+      const ingest = createIngest(ingestOptions(env, config, parts.ingestPrivate !== false), { nc, log })
       closers.push({ name: 'ingest', close: () => ingest.close() })
       if (parts.ingestPrivate === false) answerPrimary(ingest.metrics.registry, ingest.openapi)
       await ingest.start()
-      urls.ingest = `http://127.0.0.1:${env.port}`
-      urls.webhook = `${urls.ingest}/webhooks/whatsapp`
-      // The other providers' routes, printed when configured (docs/connect-*.md).
-      if (env.chatwootSecrets.length > 0 || config.adapters.chatwoot.allow_unsigned) urls.chatwoot = `${urls.ingest}/webhooks/chatwoot`
-      if (env.twilioAuthTokens.length > 0) urls.twilio = `${urls.ingest}/webhooks/twilio`
-      if (env.dialog360Tokens.length > 0) urls['360dialog'] = `${urls.ingest}/webhooks/360dialog`
-      const ingestPrivate = `http://${localHost(env.privateHost)}:${env.ingestPrivatePort}`
-      urls['ingest metrics'] = `${ingestPrivate}/metrics`
-      urls.openapi = `${ingestPrivate}/openapi.json`
-      if (env.appSecrets.length === 0) log.warn('WHATSAPP_APP_SECRET is not set: every webhook POST is refused')
+      Object.assign(urls, ingestUrls(env, config))
     }
+    if (parts.ingest && env.appSecrets.length === 0) log.warn('WHATSAPP_APP_SECRET is not set: every webhook POST is refused')
   } catch (err) {
     await closeAll()
     throw err
   }
   return { urls, close: closeAll }
+}
+
+/** What the ingest serves, for the start-up banner. */
+function ingestUrls(env: Env, config: Config): Record<string, string> {
+  const urls: Record<string, string> = {}
+  urls.ingest = `http://127.0.0.1:${env.port}`
+  urls.webhook = `${urls.ingest}/webhooks/whatsapp`
+  // The other providers' routes, printed when configured (docs/connect-*.md).
+  if (env.chatwootSecrets.length > 0 || config.adapters.chatwoot.allow_unsigned) urls.chatwoot = `${urls.ingest}/webhooks/chatwoot`
+  if (env.twilioAuthTokens.length > 0) urls.twilio = `${urls.ingest}/webhooks/twilio`
+  if (env.dialog360Tokens.length > 0) urls['360dialog'] = `${urls.ingest}/webhooks/360dialog`
+  const ingestPrivate = `http://${localHost(env.privateHost)}:${env.ingestPrivatePort}`
+  urls['ingest metrics'] = `${ingestPrivate}/metrics`
+  urls.openapi = `${ingestPrivate}/openapi.json`
+  return urls
 }

@@ -57,7 +57,27 @@ export function createCliLogger(opts: { level?: string | undefined; format?: Log
   const level = opts.level ?? defaultLogLevel(format)
   if (format === 'json') return createLogger(level, destination === process.stdout ? undefined : destination)
   const colour = (destination as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR
-  const pretty = PinoPretty({ destination, sync: true, colorize: colour, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true })
-  return createLogger(level, pretty)
+  return createLogger(level, prettyStream(destination, colour))
+}
+
+/** How the main thread logs, for a worker thread to log alike (its own stdout is not the terminal). */
+export interface LogSettings {
+  level: string
+  format: LogFormat
+  colour: boolean
+}
+
+export function logSettings(opts: { level?: string | undefined; format?: LogFormat | undefined }, stdout: { isTTY?: boolean } = process.stdout): LogSettings {
+  const format = resolveLogFormat(opts.format, stdout)
+  return { level: opts.level ?? defaultLogLevel(format), format, colour: stdout.isTTY === true && !process.env.NO_COLOR }
+}
+
+/** A worker thread's logger: straight to file descriptor 1, as the main thread's. */
+export function createThreadLogger(s: LogSettings): Logger {
+  return s.format === 'json' ? createLogger(s.level) : createLogger(s.level, prettyStream(1, s.colour))
+}
+
+function prettyStream(destination: NodeJS.WritableStream | number, colour: boolean) {
+  return PinoPretty({ destination, sync: true, colorize: colour, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true })
 }
 export type { Logger }

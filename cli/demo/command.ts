@@ -13,7 +13,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadEnv, type Env } from '../../schemas/env.js'
 import { loadConfig } from '../../schemas/config.js'
-import { createCliLogger, type Logger } from '../logger.js'
+import { createCliLogger, logSettings, type Logger } from '../logger.js'
 import { runEngine, StartupError } from '../engine.js'
 import { withLocalSecrets } from '../secrets.js'
 import { onStopSignal } from '../stop-signal.js'
@@ -120,7 +120,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
 
   let engine: Awaited<ReturnType<typeof runEngine>>
   try {
-    engine = await runEngine(env, config, { ingest: true, processor: true, localNats: true }, log)
+    engine = await runEngine(env, config, { ingest: true, processor: true, localNats: true, ingestThread: logSettings({ level: base.logLevel, format: base.logFormat }) }, log)
   } catch (err) {
     await stopAlerting()
     throw err
