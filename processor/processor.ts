@@ -212,8 +212,13 @@ export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Pr
   const fenced = (p: number): Checkpoints => ({
     ...checkpoints!,
     async save(name, cp) {
+      const bytes = checkpoints!.encode(cp)
       if (!(await leases!.confirm(p))) throw new Error(`partition ${p}: lease not confirmed; checkpoint not saved`)
-      return checkpoints!.save(name, cp)
+      return checkpoints!.put(name, bytes)
+    },
+    async put(name, bytes) {
+      if (!(await leases!.confirm(p))) throw new Error(`partition ${p}: lease not confirmed; checkpoint not saved`)
+      return checkpoints!.put(name, bytes)
     },
   })
 

@@ -42,6 +42,14 @@ export async function openCheckpoints(nc: NatsConnection, replicas = 1) {
       await store.putBlob({ name }, bytes)
       return bytes.length
     },
+    /** The bytes of a checkpoint, taken now (the state shares live objects): `put` them later. */
+    encode(cp: Checkpoint): Uint8Array {
+      return serialize(cp)
+    },
+    async put(name: string, bytes: Uint8Array): Promise<number> {
+      await store.putBlob({ name }, bytes)
+      return bytes.length
+    },
   }
 }
 export type Checkpoints = Awaited<ReturnType<typeof openCheckpoints>>

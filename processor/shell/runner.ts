@@ -303,7 +303,14 @@ export function createRunner(
     }
     doneSeq = appliedSeq
     if (taken.length) lastReceivedAt = Date.parse(taken[taken.length - 1]!.event.received_at)
-    if (force || checkpointSoon || Date.now() - lastCheckpointAt >= opts.checkpointIntervalMs) await checkpoint()
+    if (force) {
+      await checkpointing
+      await checkpoint()
+    } else if (checkpointSoon || Date.now() - lastCheckpointAt >= opts.checkpointIntervalMs) {
+      // Stored in the background: the next events do not wait for the object store (the live
+      // path would stall for as long as a put takes under load).
+      void checkpoint()
+    }
   }
 
   let manager: ReturnType<typeof jetstreamManager> | undefined
@@ -327,30 +334,47 @@ export function createRunner(
   /** Rows of one computation carry one version: it names the insert for deduplication. */
   const tokenOf = (rows: RowBatch) => `${opts.durable}:${appliedSeq}:${batchSize(rows)}`
 
-  async function checkpoint() {
-    if (abandoned || (appliedSeq === checkpointSeq && !lastApplied && !checkpointSoon)) return
+  /** The checkpoint being stored, if any: one at a time. */
+  let checkpointing: Promise<void> | null = null
+
+  /**
+   * Takes the state's bytes now and stores them; events up to the position they cover are
+   * acknowledged once stored. While one is being stored, another is not started.
+   */
+  function checkpoint(): Promise<void> {
+    if (checkpointing) return checkpointing
+    if (abandoned || (appliedSeq === checkpointSeq && !lastApplied && !checkpointSoon)) return Promise.resolve()
     const started = performance.now()
-    let size = 0
-    const saved = await retry('checkpoint', async () => {
-      size = await checkpoints.save(opts.durable, {
-        v: 1,
-        role,
-        seq: appliedSeq,
-        erasedUpTo,
-        takenAt: new Date().toISOString(),
-        pipeline: pipeline.exportState(),
-        ...(role === 'store' ? { collector: collector.exportState() } : { counters: hooks.counters?.save() }),
-      })
-    })
-    if (!saved) return
+    const seq = appliedSeq
+    const covered = lastApplied
+    // A tombstone applied after this moment sets it again: the next checkpoint must be free of it.
     checkpointSoon = false
-    checkpointSeq = appliedSeq
     lastCheckpointAt = Date.now()
-    metrics.checkpointSeconds.set((performance.now() - started) / 1000)
-    metrics.checkpointBytes.set(size)
-    // Everything up to the checkpoint is safe: acknowledge it in one message.
-    lastApplied?.ack()
-    lastApplied = null
+    const bytes = checkpoints.encode({
+      v: 1,
+      role,
+      seq,
+      erasedUpTo,
+      takenAt: new Date().toISOString(),
+      pipeline: pipeline.exportState(),
+      ...(role === 'store' ? { collector: collector.exportState() } : { counters: hooks.counters?.save() }),
+    })
+    checkpointing = (async () => {
+      const saved = await retry('checkpoint', () => checkpoints.put(opts.durable, bytes))
+      if (!saved) {
+        checkpointSoon = true
+        return
+      }
+      checkpointSeq = Math.max(checkpointSeq, seq)
+      metrics.checkpointSeconds.set((performance.now() - started) / 1000)
+      metrics.checkpointBytes.set(bytes.length)
+      // Everything up to the checkpoint is safe: acknowledge it in one message.
+      covered?.ack()
+      if (lastApplied === covered) lastApplied = null
+    })().finally(() => {
+      checkpointing = null
+    })
+    return checkpointing
   }
 
   async function run() {
