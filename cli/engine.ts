@@ -126,7 +126,7 @@ export async function runEngine(env: Env, config: Config, parts: EngineParts, lo
       urls.summary = `${processorPrivate}/v1/summary${env.adminToken ? ' (Authorization: Bearer DESKPULSE_ADMIN_TOKEN)' : ''}`
     }
     if (parts.ingest && parts.ingestThread) {
-      // Its own thread, so the webhook path and the processor each have a core (docs/pipeline.md "Speed").
+      // Its own thread, so the webhook path and the processor each have a core (docs/pipeline.md "Latency and speed").
       const thread = await startIngestThread({ env, config, natsUrl, log: parts.ingestThread }, log)
       closers.push({ name: 'ingest', close: () => thread.close() })
       Object.assign(urls, ingestUrls(env, config))

@@ -2,7 +2,7 @@
  * Runs the ingest in a worker thread (cli/ingest-thread.ts) for `deskpulse start`: one process
  * (one process group, one Ctrl-C, one set of secrets), but the webhook path — HTTP, signatures,
  * JSON, normalising, publishing — on a core of its own instead of sharing the processor's
- * thread. Measured by `npm run bench:pipeline` (docs/pipeline.md "Speed").
+ * thread. Measured by `npm run bench:pipeline` (docs/pipeline.md "Latency and speed").
  */
 import { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'

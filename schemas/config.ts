@@ -179,7 +179,7 @@ export const ConfigSchema = Type.Object(
     processing: Type.Object(
       {
         /** Events are put in event-time order within this lateness before the core sees them. */
-        lateness_seconds: Seconds(0.1, 'live reorder window: the live state shows an event this long after its time at most, and a breach fires this long after its moment; events later than it are applied as they come and corrected (docs/pipeline.md "Latency")'),
+        lateness_seconds: Seconds(0.1, 'live reorder window: the live state shows an event this long after its time at most, and a breach fires this long after its moment; events later than it are applied as they come and corrected (docs/pipeline.md "Latency and speed")'),
         replay_lateness_seconds: Seconds(60, 'replay reorder window'),
         dedup_days: Type.Integer({ minimum: 1, default: 8, description: 'how long event ids are remembered' }),
         /** `wall`: live, wall time drives timers once caught up; `event`: event time only (backfills, reproducible runs). */

@@ -44,7 +44,7 @@ export interface RunnerOptions {
   clock: 'wall' | 'event'
   /**
    * Live role: what arrives is applied this long after the first message of a burst, not at the
-   * next `flushIntervalMs` (docs/pipeline.md "Latency"); 0 keeps the interval alone.
+   * next `flushIntervalMs` (docs/pipeline.md "Latency and speed"); 0 keeps the interval alone.
    */
   liveBatchMs?: number
   /** The consumer's filter (one subject: nats-server 2.9); default the whole stream. */
