@@ -442,7 +442,7 @@ interface PhaseResult {
   cpu: Record<string, number>
 }
 
-async function phase(e: Engine, shape: Shape, eventsPerSecond: number | null, opts: { seconds?: number; connections?: number; background?: boolean } = {}): Promise<PhaseResult> {
+async function phase(e: Engine, shape: Shape, eventsPerSecond: number | null, opts: { seconds?: number; connections?: number } = {}): Promise<PhaseResult> {
   const seconds = opts.seconds ?? SECONDS
   const procs = processes(e)
   const cpuBefore = Object.fromEntries(Object.entries(procs).map(([k, pid]) => [k, cpuSeconds(pid)]))

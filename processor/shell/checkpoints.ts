@@ -28,6 +28,10 @@ export interface Checkpoint {
  */
 export async function openCheckpoints(nc: NatsConnection, replicas = 1) {
   const store: ObjectStore = await new Objm(nc).create(CHECKPOINT_BUCKET, { replicas })
+  async function put(name: string, bytes: Uint8Array): Promise<number> {
+    await store.putBlob({ name }, bytes)
+    return bytes.length
+  }
   return {
     async load(name: string): Promise<Checkpoint | null> {
       const bytes = await store.getBlob(name)
@@ -37,19 +41,14 @@ export async function openCheckpoints(nc: NatsConnection, replicas = 1) {
       return cp
     },
     /** Serialises at once (the state shares live objects), then stores. Returns the size. */
-    async save(name: string, cp: Checkpoint): Promise<number> {
-      const bytes = serialize(cp)
-      await store.putBlob({ name }, bytes)
-      return bytes.length
+    save(name: string, cp: Checkpoint): Promise<number> {
+      return put(name, serialize(cp))
     },
     /** The bytes of a checkpoint, taken now (the state shares live objects): `put` them later. */
     encode(cp: Checkpoint): Uint8Array {
       return serialize(cp)
     },
-    async put(name: string, bytes: Uint8Array): Promise<number> {
-      await store.putBlob({ name }, bytes)
-      return bytes.length
-    },
+    put,
   }
 }
 export type Checkpoints = Awaited<ReturnType<typeof openCheckpoints>>
