@@ -172,7 +172,10 @@ interface Engine {
 async function startEngine(): Promise<Engine> {
   const dir = await mkdtemp(path.join(tmpdir(), 'deskpulse-bench-pipeline-'))
   const [port, processorPort, natsPort, natsMonitorPort, ingestPrivatePort, processorPrivatePort] = [await getPort(), await getPort(), await getPort(), await getPort(), await getPort(), await getPort()]
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/deskpulse.js', import.meta.url)), 'start'], {
+  // BENCH_PROFILE=1: the engine writes a V8 CPU profile per thread when it stops (bench/profile-summary.ts
+  // reads it). Node refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('bench-profiles')}`] : []
+  const child = spawn(process.execPath, [...profile, fileURLToPath(new URL('../bin/deskpulse.js', import.meta.url)), 'start'], {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -193,8 +196,6 @@ async function startEngine(): Promise<Engine> {
       DESKPULSE_PII_KEY: PII,
       LOG_LEVEL: 'warn',
       LOG_FORMAT: 'json',
-      // BENCH_PROFILE=1: the engine writes a V8 CPU profile when it stops (bench/profile-summary.ts reads it).
-      ...(process.env.BENCH_PROFILE ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve('bench-profiles')}` } : {}),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
     detached: true,

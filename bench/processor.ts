@@ -6,6 +6,12 @@ import { cpus, totalmem } from 'node:os'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { createEngine } from '../processor/core/engine.js'
 import { createKpiPipeline } from '../processor/core/pipeline.js'
+import { project } from '../processor/core/projection.js'
+import { summariseMany } from '../processor/core/summary.js'
+import { liveState } from '../processor/metrics/live-state.js'
+import { wallboardState } from '../processor/wallboard/state.js'
+import { decodeCheckpoint, encodeCheckpoint } from '../processor/shell/checkpoints.js'
+import { serialize } from 'node:v8'
 import { parseConfig } from '../schemas/config.js'
 import type { CanonicalEvent } from '../schemas/events.js'
 
@@ -151,3 +157,54 @@ await throughput(N, 'reorder buffer + core', (e) => {
 const heap = heapPerOpen(100_000)
 const total = heap.heap + heap.offHeap
 process.stdout.write(`memory per 100,000 open conversations  ${(total / 2 ** 20).toFixed(1)} MB (${(total / 100_000).toFixed(0)} bytes each): V8 heap ${(heap.heap / 2 ** 20).toFixed(1)} MB + typed arrays ${(heap.offHeap / 2 ** 20).toFixed(1)} MB (timer heap, dedup table)\n`)
+
+/**
+ * What grows with the open state, at 100,000 open conversations (one core, one partition): the
+ * checkpoint (encoded on the main thread, docs/processor.md "Checkpoints"), its restore, and the
+ * readers' walks over the read model: the gauges (live state), the wallboard, /v1/summary.
+ */
+function atOpenState(n: number) {
+  const pipeline = createKpiPipeline(config, 100)
+  for (let i = 0; i < n; i++) {
+    pipeline.push(JSON.parse(JSON.stringify({
+      ...base(i * 10, `open-customer-${String(i).padStart(7, '0')}`),
+      kind: 'message.in', message_id: `wamid.state${i}`, message_type: 'text', reply_id: null, context_id: null, digit: null, sentiment: 0, errors: [],
+    })) as CanonicalEvent)
+    if (i % 50 === 0) pipeline.push(JSON.parse(JSON.stringify({ ...base(i * 10 + 5, `open-customer-${String(i).padStart(7, '0')}`), kind: 'conversation.assigned', agent_id: `a${i % 400}`, team: `t${i % 10}` })) as CanonicalEvent)
+  }
+  const now = T0 + n * 10 + 1_000
+  pipeline.tick(now)
+  pipeline.engine.drainEffects()
+  pipeline.engine.drainChanged()
+  const time = (f: () => unknown, runs = 5) => {
+    f()
+    const xs: number[] = []
+    for (let r = 0; r < runs; r++) {
+      const t = performance.now()
+      f()
+      xs.push(performance.now() - t)
+    }
+    return xs.sort((a, b) => a - b)[Math.floor(runs / 2)]!
+  }
+  const cp = () => ({ v: 1 as const, seq: 1, takenAt: new Date(now).toISOString(), pipeline: pipeline.exportState() })
+  let asRows: Uint8Array = new Uint8Array()
+  const encodeRows = time(() => (asRows = serialize(cp())))
+  let bytes: Uint8Array = new Uint8Array()
+  const encode = time(() => (bytes = encodeCheckpoint(cp())))
+  const restore = time(() => createKpiPipeline(config, 100, decodeCheckpoint(bytes).pipeline))
+  const engines = [pipeline.engine]
+  const rows: Array<[string, number]> = [
+    ['checkpoint encode, as rows (before)', encodeRows],
+    ['checkpoint encode (columns)', encode],
+    ['checkpoint restore (deserialize + core)', restore],
+    ['gauges\' live state (liveState)', time(() => liveState(engines, now))],
+    ['projection with waiting chats', time(() => project(engines, now))],
+    ['wallboard state', time(() => wallboardState(engines, now))],
+    ['/v1/summary (summariseMany)', time(() => summariseMany(engines, now))],
+  ]
+  process.stdout.write(`\nat ${n.toLocaleString('en')} open conversations (one partition; median of 5 runs):\n`)
+  process.stdout.write(`  checkpoint size, as rows (before)        ${(asRows.length / 1e6).toFixed(1)} MB (${(asRows.length / n).toFixed(0)} bytes per open conversation)\n`)
+  process.stdout.write(`  checkpoint size (columns)                ${(bytes.length / 1e6).toFixed(1)} MB (${(bytes.length / n).toFixed(0)} bytes per open conversation)\n`)
+  for (const [name, ms] of rows) process.stdout.write(`  ${name.padEnd(40)} ${ms.toFixed(1).padStart(7)} ms\n`)
+}
+atOpenState(N)

@@ -1,13 +1,15 @@
 import t from 'tap'
-import { serialize, deserialize } from 'node:v8'
+import { serialize } from 'node:v8'
+import { toColumns } from '../../processor/shell/columns.js'
+import { decodeCheckpoint, encodeCheckpoint } from '../../processor/shell/checkpoints.js'
 import { simulate } from '../../cli/simulate/index.js'
 import { lineToEvents } from '../../processor/replay.js'
 import { createCustomerKeyer } from '../../ingest/pii.js'
 import { createTextAnalyser } from '../../ingest/text/analyse.js'
 import { parseConfig } from '../../schemas/config.js'
 import type { CanonicalEvent } from '../../schemas/events.js'
-import { createKpiPipeline, type PipelineState } from '../../processor/core/pipeline.js'
-import { createRowCollector, ROW_TABLES, type CollectorState } from '../../processor/sinks/collect.js'
+import { createKpiPipeline } from '../../processor/core/pipeline.js'
+import { createRowCollector, ROW_TABLES } from '../../processor/sinks/collect.js'
 
 const config = parseConfig({})
 const sim = simulate({ seed: 7, conversations: 600 })
@@ -59,8 +61,13 @@ t.test('a checkpoint taken mid-stream, serialised and restored, continues to the
     const firstCollector = createRowCollector(config)
     const rows = newRows()
     run(first, firstCollector, 0, cut, rows)
-    const bytes = serialize({ pipeline: first.exportState(), collector: firstCollector.exportState() })
-    const state = deserialize(bytes) as { pipeline: PipelineState; collector: CollectorState }
+    // The processor's own encoding (conversations and timers as columns, processor/shell/columns.ts).
+    const bytes = encodeCheckpoint({ v: 1, seq: cut, takenAt: '', pipeline: first.exportState(), collector: firstCollector.exportState() })
+    const state = decodeCheckpoint(bytes)
+    // What grows with the open state, the conversations, take less than half as columns.
+    const { convs } = first.exportState().engine
+    const [asRows, asColumns] = [serialize(convs).length, serialize(toColumns(convs)).length]
+    t.ok(asColumns < asRows / 2, `${convs.length} conversations: ${asColumns} bytes as columns, ${asRows} as rows`)
     const second = createKpiPipeline(config, lateness, state.pipeline)
     run(second, createRowCollector(config, state.collector), cut, events.length, rows, true)
     t.same(second.summary(second.engine.clock), straight.summary(straight.engine.clock), `summary after a checkpoint at event ${cut} (${(bytes.length / 1024).toFixed(0)} KiB)`)

@@ -4,7 +4,7 @@
  * function of the events in event-time order, so
  *  1. any delivery order within the lateness,
  *  2. any duplication (an event delivered 1–3 times, the copies anywhere after the first),
- *  3. a checkpoint/restore (exportState → v8 serialize/deserialize → a new pipeline) at any point
+ *  3. a checkpoint/restore (exportState → the processor's checkpoint encoding and back → a new pipeline) at any point
  * give the same summary, effects and rows as the straight run; and
  *  4. FRT, NRT, resolution and breach counts are never negative, a conversation's first response,
  *     resolution, breach or FCR verdict is never counted twice, resolved ≤ opened, backlog ≥ 0.
@@ -16,13 +16,13 @@
  */
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
-import { serialize, deserialize } from 'node:v8'
+import { decodeCheckpoint, encodeCheckpoint } from '../../processor/shell/checkpoints.js'
 import { isDeepStrictEqual } from 'node:util'
-import { createKpiPipeline, type PipelineState } from '../../processor/core/pipeline.js'
+import { createKpiPipeline } from '../../processor/core/pipeline.js'
 import { createEngine } from '../../processor/core/engine.js'
 import { conversationRow } from '../../processor/sinks/rows.js'
 import { parseEventTime } from '../../processor/core/time.js'
-import { createRowCollector, ROW_TABLES, type CollectorState } from '../../processor/sinks/collect.js'
+import { createRowCollector, ROW_TABLES } from '../../processor/sinks/collect.js'
 import type { Effect } from '../../processor/core/effects.js'
 import { parseConfig, type Config } from '../../schemas/config.js'
 import type { CanonicalEvent } from '../../schemas/events.js'
@@ -249,8 +249,7 @@ function run(config: Config, latenessMs: number, order: readonly CanonicalEvent[
   }
   const restoreAt = new Set(cuts)
   const checkpoint = () => {
-    const bytes = serialize({ pipeline: p.exportState(), collector: collector.exportState() })
-    const state = deserialize(bytes) as { pipeline: PipelineState; collector: CollectorState }
+    const state = decodeCheckpoint(encodeCheckpoint({ v: 1, seq: 0, takenAt: '', pipeline: p.exportState(), collector: collector.exportState() }))
     p = createKpiPipeline(config, latenessMs, state.pipeline)
     collector = createRowCollector(config, state.collector)
   }
