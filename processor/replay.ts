@@ -77,7 +77,7 @@ export async function replayFile(path: string, opts: ReplayOptions): Promise<{ p
     throw new ReplayError(`cannot read ${path}`)
   }
   const pipeline = createKpiPipeline(opts.config, opts.config.processing.replay_lateness_seconds * 1000)
-  const keyCustomer = createCustomerKeyer(opts.piiKey)
+  const keyCustomer = createCustomerKeyer(opts.piiKey, { cacheSize: 100_000 })
   const stream = createReadStream(path)
   const rl = createInterface({ input: stream, crlfDelay: Infinity })
   let lineNo = 0
