@@ -11,7 +11,9 @@
  *    and p99, from the ingest's and the processor's own counters), catch-up time, ingest latency,
  *    CPU per process;
  * 4. the webhook → `/metrics` and → wallboard latency again under half the target load;
- * 5. the ingest at full speed (one and five events per webhook), as a share of raw publish.
+ * 5. the ingest at full speed (one and five events per webhook), as a share of raw publish;
+ * 6. on a fresh engine posting to a real Alertmanager: breach moment → the receiver, idle, under
+ *    the many shape at 3,000 events/s and under the ingest at full speed.
  *
  * Environment: BENCH_SECONDS (per phase, default 15), BENCH_SAMPLES (200), BENCH_SHAPES
  * (many,new,mix), BENCH_QUICK=1 (fewer rates), BENCH_PROFILE=1 (the engine's CPU profile into
@@ -34,6 +36,8 @@ import { normaliseWebhook } from '../ingest/whatsapp/normalise.js'
 import { createCustomerKeyer } from '../ingest/pii.js'
 import { simulate } from '../cli/simulate/index.js'
 import { metaJson } from '../cli/simulate/send.js'
+import { startAlertmanager } from '../runtime/alertmanager.js'
+import { alertmanagerConfig, startReceiver, type Delivered } from '../test/helpers/alert-receiver.js'
 
 const SECRET = 'bench-app-secret-0123456789'
 const API_TOKEN = 'bench-api-token-0123456789'
@@ -44,8 +48,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200)
 const SHAPES = (process.env.BENCH_SHAPES ?? 'many,new,mix').split(',')
 const QUICK = process.env.BENCH_QUICK === '1'
-/** Which parts to run: raw, idle, load, half, full (default all). */
-const SECTIONS = (process.env.BENCH_SECTIONS ?? 'raw,idle,load,half,full').split(',')
+/** Which parts to run: raw, idle, load, half, full, alert (default all). */
+const SECTIONS = (process.env.BENCH_SECTIONS ?? 'raw,idle,load,half,full,alert').split(',')
 const LINE = '106540352242922'
 /** Probes come on a line of their own, so their counts can be told from the load's. */
 const PROBE_LINE = '106540352249999'
@@ -169,7 +173,7 @@ interface Engine {
   dir: string
 }
 
-async function startEngine(): Promise<Engine> {
+async function startEngine(extraEnv: Record<string, string> = {}): Promise<Engine> {
   const dir = await mkdtemp(path.join(tmpdir(), 'deskpulse-bench-pipeline-'))
   const [port, processorPort, natsPort, natsMonitorPort, ingestPrivatePort, processorPrivatePort] = [await getPort(), await getPort(), await getPort(), await getPort(), await getPort(), await getPort()]
   // BENCH_PROFILE=1: the engine writes a V8 CPU profile per thread when it stops (bench/profile-summary.ts
@@ -188,6 +192,7 @@ async function startEngine(): Promise<Engine> {
       NATS_URL: '',
       CLICKHOUSE_URL: '',
       DESKPULSE_DATA_DIR: dir,
+      ...extraEnv,
       WHATSAPP_APP_SECRET: SECRET,
       WHATSAPP_VERIFY_TOKEN: 'bench-verify',
       DESKPULSE_API_TOKEN: API_TOKEN,
@@ -519,15 +524,27 @@ function phaseRow(label: string, r: PhaseResult): string {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Each section after the idle one runs on a fresh engine: conversations a phase opens and nobody
+ * answers all breach five minutes later, and a later section would measure that storm (150,000
+ * breaches after the new-conversation shape) instead of its own load.
+ */
+async function withEngine<T>(f: (e: Engine) => Promise<T>, extraEnv: Record<string, string> = {}): Promise<T> {
+  const e = await startEngine(extraEnv)
+  try {
+    return await f(e)
+  } finally {
+    await stopEngine(e)
+  }
+}
+
 async function main() {
   const out = (s: string) => process.stdout.write(s)
   out(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${execFileSync('nats-server', ['--version']).toString().trim()}, ${new Date().toISOString().slice(0, 16)}Z\n`)
-  out(`engine: deskpulse start (ingest + processor in one process, its own nats-server, embedded ClickHouse); load: autocannon in this process; ${SECONDS} s per phase\n\n`)
-  const e = await startEngine()
-  try {
+  out(`engine: deskpulse start (ingest + processor in one process, its own nats-server, embedded ClickHouse), a fresh one per section; load: autocannon in this process; ${SECONDS} s per phase\n\n`)
+  const raw = await withEngine(async (e) => {
     const raw = SECTIONS.includes('raw') || SECTIONS.includes('full') ? await rawJetStream(e, 100_000) : { publish: NaN, consume: NaN }
     if (SECTIONS.includes('raw')) out(`raw JetStream on the same nats-server (one client, 512 publishes in flight, file storage, 100,000 canonical events):\n  publish ${raw.publish.toFixed(0)} events/s, consume ${raw.consume.toFixed(0)} events/s\n\n`)
-
     if (SECTIONS.includes('idle')) {
       out(`idle pipeline, one webhook at a time (${SAMPLES} samples), from the webhook's 200 to:\n`)
       const idle = await probeLatency(e, SAMPLES, true)
@@ -536,19 +553,24 @@ async function main() {
       out(latencyRow('ClickHouse (row written)', idle.clickhouse))
       out('\n')
     }
+    return raw
+  })
 
-    const shapes: Array<[Shape, number[]]> = []
-    if (!SECTIONS.includes('load')) SHAPES.length = 0
-    if (SHAPES.includes('many')) shapes.push([manyMessages(), QUICK ? [3_000, 6_000] : [2_000, 4_000, 6_000, 8_000]])
-    if (SHAPES.includes('new')) shapes.push([newConversations(), QUICK ? [4_000] : [2_000, 4_000, 5_000]])
-    if (SHAPES.includes('mix')) shapes.push([simulatedMix(), QUICK ? [4_000] : [2_000, 4_000, 6_000]])
-    for (const [shape, rates] of shapes) {
+  const shapes: Array<[Shape, number[]]> = []
+  if (!SECTIONS.includes('load')) SHAPES.length = 0
+  if (SHAPES.includes('many')) shapes.push([manyMessages(), QUICK ? [3_000, 6_000] : [2_000, 4_000, 6_000, 8_000]])
+  if (SHAPES.includes('new')) shapes.push([newConversations(), QUICK ? [4_000] : [2_000, 4_000, 5_000]])
+  if (SHAPES.includes('mix')) shapes.push([simulatedMix(), QUICK ? [4_000] : [2_000, 4_000, 6_000]])
+  for (const [shape, rates] of shapes) {
+    await withEngine(async (e) => {
       out(`${shape.name}: ${shape.what}\n`)
       for (const rate of rates) out(phaseRow(`${rate}/s`, await phase(e, shape, rate)))
       out('\n')
-    }
+    })
+  }
 
-    if (SECTIONS.includes('half')) {
+  if (SECTIONS.includes('half')) {
+    await withEngine(async (e) => {
       out(`half-loaded pipeline (many-messages shape at 3,000 events/s), probes on their own line (${SAMPLES} samples), from the webhook's 200 to:\n`)
       const shape = manyMessages()
       // Warm the shape so its 5,000 conversations are open (new conversations then are probes only).
@@ -561,9 +583,15 @@ async function main() {
       stopLoad()
       await loading.catch(() => undefined)
       out('\n')
-    }
+    })
+  }
 
-    if (!SECTIONS.includes('full')) return
+  if (SECTIONS.includes('full')) await withEngine((e) => fullSpeed(e, raw, out))
+  if (SECTIONS.includes('alert')) await breachToAlertmanager(out)
+}
+
+async function fullSpeed(e: Engine, raw: { publish: number; consume: number }, out: (s: string) => void) {
+  {
     out('ingest at full speed (64 connections, no rate limit):\n')
     const one = await phase(e, { ...newConversations(), name: 'one', eventsPerRequest: 1, next: () => signed(inboundWebhook(LINE, [`3936${String(Math.floor(Math.random() * 1e9))}`])) }, null, { connections: 64 })
     out(phaseRow('1/webhook', one))
@@ -573,9 +601,82 @@ async function main() {
     out(`  processed ÷ raw consume: ${(Math.max(one.processed, five.processed) / raw.consume).toFixed(2)}\n`)
     const text = await processorMetrics(e)
     out(`\nlast checkpoint: ${(sum(text, 'deskpulse_processor_checkpoint_bytes') / 1e6).toFixed(1)} MB in ${(sum(text, 'deskpulse_processor_checkpoint_seconds') * 1000).toFixed(0)} ms (summed over partitions and runners)\n`)
-  } finally {
-    await stopEngine(e)
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Breach → Alertmanager → receiver, on an idle engine and under load.
+
+const ALERT_PROBES = 10
+
+/**
+ * A fresh engine posting to a real Alertmanager (Debian's prometheus-alertmanager, the shipped
+ * alerting/alertmanager.yml with its receivers pointed at a webhook here). Probes are messages
+ * dated 300 − k seconds ago on the probe line, so each breaches the five-minute rule k seconds
+ * after it is sent; nobody answers. The delay is from the breach moment (message time + 300 s) to
+ * the alert's arrival at the receiver.
+ */
+async function breachToAlertmanager(out: (s: string) => void) {
+  try {
+    execFileSync('prometheus-alertmanager', ['--version'], { stdio: 'ignore' })
+  } catch {
+    out('breach → Alertmanager: skipped (prometheus-alertmanager is not installed: apt-get install prometheus-alertmanager, or npm test once)\n')
+    return
+  }
+  const teardowns: Array<() => unknown> = []
+  const t = { teardown: (f: () => unknown) => teardowns.push(f) }
+  try {
+    const receiver = await startReceiver(t)
+    const dir = await mkdtemp(path.join(tmpdir(), 'deskpulse-bench-am-'))
+    teardowns.push(() => rm(dir, { recursive: true, force: true }))
+    const am = await startAlertmanager({ dir, port: await getPort(), config: alertmanagerConfig(receiver.url) })
+    teardowns.push(() => am.stop())
+    const e = await startEngine({ ALERTMANAGER_URL: am.url })
+    try {
+      out(`breach → Alertmanager → receiver (${ALERT_PROBES} unanswered chats per row, each breaching 5–${4 + ALERT_PROBES} s after it is sent):\n`)
+      out(latencyRow('idle', await breachProbes(e, receiver.delivered, 0)))
+      const shape = manyMessages()
+      await phase(e, shape, 3_000, { seconds: 3 })
+      const loading = phase(e, shape, 3_000, { seconds: 3_600 })
+      out(latencyRow('many shape at 3,000 ev/s', await breachProbes(e, receiver.delivered, 1)))
+      stopLoad()
+      await loading.catch(() => undefined)
+      const full = phase(e, shape, null, { seconds: 3_600, connections: 64 })
+      out(latencyRow('ingest at full speed', await breachProbes(e, receiver.delivered, 2)))
+      stopLoad()
+      await full.catch(() => undefined)
+    } finally {
+      await stopEngine(e)
+    }
+  } finally {
+    for (const f of teardowns.reverse()) await f()
+  }
+  out('\n')
+}
+
+async function breachProbes(e: Engine, delivered: Delivered[], round: number): Promise<number[]> {
+  const now = Math.floor(Date.now() / 1000)
+  const sent = Array.from({ length: ALERT_PROBES }, (_, k) => ({ customer: `39388${round}${String(1_000_000 + k)}${run.slice(-3)}`, ts: now - 300 + 5 + k }))
+  for (const p of sent) {
+    const body = JSON.parse(inboundWebhook(PROBE_LINE, [p.customer])) as { entry: Array<{ changes: Array<{ value: { messages: Array<{ timestamp: string }> } }> }> }
+    body.entry[0]!.changes[0]!.value.messages[0]!.timestamp = String(p.ts)
+    const req = signed(metaJson(body))
+    const res = await fetch(`${e.ingest}${req.path}`, { method: 'POST', body: req.body, headers: req.headers })
+    if (!res.ok) throw new Error(`breach probe answered ${res.status}`)
+  }
+  // The conversation label ends with its waiting start (the message's time, ms): one per probe.
+  const delays = await Promise.all(
+    sent.map(async (p) => {
+      const deadline = Date.now() + 30_000 + p.ts * 1000 - now * 1000
+      for (;;) {
+        const hit = delivered.find((d) => d.status === 'firing' && d.labels.level === 'breach' && d.labels.line === PROBE_LINE && d.labels.conversation?.endsWith(`#${p.ts * 1000}`))
+        if (hit) return hit.receivedAt - (p.ts + 300) * 1000
+        if (Date.now() > deadline) return NaN
+        await sleep(20)
+      }
+    }),
+  )
+  return delays
 }
 
 /** autocannon runs in flight, so that an open-ended phase can be ended from outside. */

@@ -267,7 +267,7 @@ export function createRunner(
       // Nothing arrived since a message that said more were pending: ask the server. (A pending
       // count taken while the ingest was publishing can be the last one seen for a while, and the
       // clock would otherwise wait on event time for the next message.)
-      caughtUp = await pendingIsZero()
+      askPending()
     }
     let gone = toForget.size ? forget() : null
     if (goneAtRestore) {
@@ -311,6 +311,26 @@ export function createRunner(
       // path would stall for as long as a put takes under load).
       void checkpoint()
     }
+  }
+
+  /**
+   * Asks without holding up the steps: under load a JetStream API request can take seconds (its
+   * timeout is 5 s), and a step awaiting it held every event of the partition back that long (the
+   * multi-second stalls of docs/pipeline.md "Latency and speed"). The answer counts only if no
+   * event was applied meanwhile (that event's own pending count is newer).
+   */
+  let asking = false
+  function askPending() {
+    if (asking) return
+    asking = true
+    const askedAt = appliedSeq
+    void pendingIsZero().then((zero) => {
+      asking = false
+      if (zero && !caughtUp && appliedSeq === askedAt && !stopping) {
+        caughtUp = true
+        void flush()
+      }
+    })
   }
 
   let manager: ReturnType<typeof jetstreamManager> | undefined
