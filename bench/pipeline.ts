@@ -667,11 +667,14 @@ async function breachProbes(e: Engine, delivered: Delivered[], round: number): P
   // The conversation label ends with its waiting start (the message's time, ms): one per probe.
   const delays = await Promise.all(
     sent.map(async (p) => {
-      const deadline = Date.now() + 30_000 + p.ts * 1000 - now * 1000
+      const deadline = (p.ts + 300) * 1000 + 30_000
       for (;;) {
         const hit = delivered.find((d) => d.status === 'firing' && d.labels.level === 'breach' && d.labels.line === PROBE_LINE && d.labels.conversation?.endsWith(`#${p.ts * 1000}`))
         if (hit) return hit.receivedAt - (p.ts + 300) * 1000
-        if (Date.now() > deadline) return NaN
+        if (Date.now() > deadline) {
+          if (process.env.BENCH_DEBUG) process.stderr.write(`not seen: ${p.ts}; delivered: ${JSON.stringify(delivered.slice(-3))}\n`)
+          return NaN
+        }
         await sleep(20)
       }
     }),

@@ -104,6 +104,10 @@ export function createKpiPipeline(config: Config, latenessMs: number, initial?: 
     get nextReleaseAt(): number | null {
       return buffer.nextAt
     },
+    /** Time of the core's next timer (a warning, a breach, a window closing; null: none): it fires when the clock reaches it. */
+    get nextTimerAt(): number | null {
+      return engine.view.timers.peek()?.at ?? null
+    },
   }
 }
 export type KpiPipeline = ReturnType<typeof createKpiPipeline>

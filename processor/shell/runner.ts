@@ -121,6 +121,8 @@ export function createRunner(
   let lastWriteError: string | null = null
   /** Receipt time of the newest event done with (applied; for the store role, written). */
   let lastReceivedAt = NaN
+  /** Live role: the newest receipt time of an applied event. */
+  let receivedUpTo = -Infinity
   let doneSeq = 0
   /** When start() made the consumer: one made later is another owner's (processor/shell/leases.ts). */
   let consumerCreated: string | undefined
@@ -259,7 +261,11 @@ export function createRunner(
       caughtUp = lastApplied.info.pending === 0
       if (role === 'live') {
         let oldest = Infinity
-        for (const p of taken) oldest = Math.min(oldest, Date.parse(p.event.received_at))
+        for (const p of taken) {
+          const received = Date.parse(p.event.received_at)
+          oldest = Math.min(oldest, received)
+          if (received > receivedUpTo) receivedUpTo = received
+        }
         metrics.lag.set(caughtUp || !taken.length ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
       }
     }
@@ -275,16 +281,30 @@ export function createRunner(
       goneAtRestore = null
     }
     if (opts.clock === 'wall' && caughtUp) pipeline.tick(Date.now())
-    else pipeline.catchUp()
+    else {
+      pipeline.catchUp()
+      // Live role, more pending: the clock also follows the receipt time of what is applied.
+      // Every event of the partition not applied yet was received after it (the stream keeps
+      // the ingest's order), so no reply still in the backlog is passed over; and WhatsApp's
+      // whole-second timestamps no longer hold the newest events back by up to a second when the
+      // pending count never reads 0 under load.
+      if (role === 'live' && opts.clock === 'wall' && receivedUpTo > -Infinity) pipeline.tick(Math.min(Date.now(), receivedUpTo))
+    }
     if (role === 'live') {
       // The live role writes no rows: what changed is read from the core by the live sinks.
       pipeline.engine.drainChanged()
       const effects = pipeline.engine.drainEffects()
       hooks.onEvents?.(taken.map((p) => p.event))
       hooks.onEffects?.(effects, pipeline)
-      // Events the watermark holds are applied the moment it passes them, not at the next tick.
-      const next = pipeline.nextReleaseAt
-      if (opts.liveBatchMs && caughtUp && opts.clock === 'wall' && next !== null) flushIn(next + latenessMs - Date.now() + 1)
+      // Events the watermark holds are applied the moment it passes them, not at the next tick;
+      // so are the core's timers (a breach pages at its moment, not up to a second later), at
+      // most one step per liveBatchMs for them (stale timers are many and cheap to skip).
+      if (opts.liveBatchMs && caughtUp && opts.clock === 'wall') {
+        const release = pipeline.nextReleaseAt
+        if (release !== null) flushIn(release + latenessMs - Date.now() + 1)
+        const timer = pipeline.nextTimerAt
+        if (timer !== null) flushIn(Math.max(opts.liveBatchMs, timer + latenessMs - Date.now() + 1))
+      }
     } else {
       const { rows } = collector.collect(pipeline.engine, appliedSeq)
       if (gone) dropForgotten(rows, gone)
