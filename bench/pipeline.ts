@@ -392,9 +392,21 @@ interface LatencySamples {
 }
 
 /** One probe at a time: a new customer's message on the probe line. */
+const debugT0 = performance.now()
 async function probeLatency(e: Engine, samples: number, withStore: boolean): Promise<LatencySamples> {
   const wall = await watchWallboard(e)
   const out: LatencySamples = { metrics: [], wallboard: [], clickhouse: [] }
+  // BENCH_DEBUG: the processor's thread answering /healthz, every 20 ms (is it blocked?).
+  let healthMax = 0
+  let polling = !!process.env.BENCH_DEBUG
+  void (async () => {
+    while (polling) {
+      const t = performance.now()
+      await fetch(`${e.processor}/healthz`).catch(() => undefined)
+      healthMax = Math.max(healthMax, performance.now() - t)
+      await sleep(20)
+    }
+  })()
   const probeCount = async () => sum(await processorMetrics(e), 'helpdesk_messages_total', `line="${PROBE_LINE}"`, 'direction="in"')
   const stored = async () => sum(await processorMetrics(e), 'deskpulse_processor_events_stored_total')
   for (let i = 0; i < samples; i++) {
@@ -412,11 +424,18 @@ async function probeLatency(e: Engine, samples: number, withStore: boolean): Pro
     ])
     out.metrics.push(m - acked)
     out.wallboard.push(w - acked)
+    if (process.env.BENCH_DEBUG && m - acked > 1_000) {
+      const text = await processorMetrics(e)
+      const pick = (n: string) => sum(text, n).toFixed(3)
+      process.stderr.write(`slow probe ${i}: ${(m - acked).toFixed(0)} ms at +${((acked - debugT0) / 1000).toFixed(1)} s; lag ${pick('deskpulse_processor_lag_seconds')} loop max ${pick('nodejs_eventloop_lag_max_seconds')} checkpoint ${pick('deskpulse_processor_checkpoint_seconds')} healthz max ${healthMax.toFixed(0)} ms\n`)
+    }
+    healthMax = 0
     if (withStore) out.clickhouse.push(c - acked)
     // Desynchronise from the engine's timers.
     await sleep(20 + Math.random() * 180)
   }
   wall.close()
+  polling = false
   return out
 }
 

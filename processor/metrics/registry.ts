@@ -202,6 +202,12 @@ export function createProcessorMetrics(sources: KpiSources) {
       help: 'Events the store runners have written to ClickHouse (their rows with them)',
       registers: [registry],
     }),
+    consumerTroubles: new Counter({
+      name: 'deskpulse_processor_consumer_troubles_total',
+      help: 'JetStream pull troubles of the runners, by kind (heartbeats_missed, reset, exceeded_limits, no_responders): a partition not fed meanwhile',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     writeErrors: new Counter({
       name: 'deskpulse_clickhouse_write_errors_total',
       help: 'Failed ClickHouse inserts (each is retried)',

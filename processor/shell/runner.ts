@@ -417,6 +417,21 @@ export function createRunner(
     return checkpointing
   }
 
+  /**
+   * The pull's own troubles (missed heartbeats, a reset pull, limits) are logged and counted: a
+   * consumer that stops being fed shows as lag with an idle processor, and this says why.
+   */
+  function watchConsumer(status: AsyncIterable<{ type: string }>) {
+    void (async () => {
+      for await (const s of status) {
+        if (s.type === 'heartbeats_missed' || s.type === 'reset' || s.type === 'exceeded_limits' || s.type === 'no_responders') {
+          metrics.consumerTroubles.inc({ kind: s.type })
+          log.warn({ status: s }, 'consumer pull trouble')
+        }
+      }
+    })().catch(() => undefined)
+  }
+
   async function run() {
     const js = jetstream(nc)
     while (!stopping) {
@@ -431,6 +446,7 @@ export function createRunner(
         // A deleted consumer ends the pulls at once (instead of re-attaching to its successor).
         const messages = await consumer.consume({ max_messages: opts.batchSize * 2, expires: 5_000, abort_on_missing_resource: true })
         current = messages
+        watchConsumer(messages.status())
         for await (const msg of messages) {
           // Already read (a redelivery after a long stall): the state has it.
           if (msg.seq <= receivedSeq) continue
