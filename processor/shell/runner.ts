@@ -442,9 +442,12 @@ export function createRunner(
           hooks.onConsumerLost?.()
           break
         }
-        // Short pulls: after a cluster node dies, a lost pull is noticed in seconds, not after missed heartbeats.
+        // Short pulls: after a cluster node dies, a lost pull is noticed in seconds, not after missed
+        // heartbeats. 1 s, not 5: under load a partition's pull sometimes stopped being served
+        // until it expired (nats-server 2.9.10, no missed heartbeat or other status), which held
+        // that partition's events back for 5–7 s (docs/pipeline.md "Latency and speed").
         // A deleted consumer ends the pulls at once (instead of re-attaching to its successor).
-        const messages = await consumer.consume({ max_messages: opts.batchSize * 2, expires: 5_000, abort_on_missing_resource: true })
+        const messages = await consumer.consume({ max_messages: opts.batchSize * 2, expires: 1_000, abort_on_missing_resource: true })
         current = messages
         watchConsumer(messages.status())
         for await (const msg of messages) {
