@@ -610,17 +610,15 @@ async function main() {
 }
 
 async function fullSpeed(e: Engine, raw: { publish: number; consume: number }, out: (s: string) => void) {
-  {
-    out('ingest at full speed (64 connections, no rate limit):\n')
-    const one = await phase(e, { ...newConversations(), name: 'one', eventsPerRequest: 1, next: () => signed(inboundWebhook(LINE, [`3936${String(Math.floor(Math.random() * 1e9))}`])) }, null, { connections: 64 })
-    out(phaseRow('1/webhook', one))
-    const five = await phase(e, manyMessages(), null, { connections: 64 })
-    out(phaseRow('5/webhook', five))
-    out(`  acknowledged ÷ raw publish: ${(one.acked / raw.publish).toFixed(2)} (one event per webhook), ${(five.acked / raw.publish).toFixed(2)} (five)\n`)
-    out(`  processed ÷ raw consume: ${(Math.max(one.processed, five.processed) / raw.consume).toFixed(2)}\n`)
-    const text = await processorMetrics(e)
-    out(`\nlast checkpoint: ${(sum(text, 'deskpulse_processor_checkpoint_bytes') / 1e6).toFixed(1)} MB in ${(sum(text, 'deskpulse_processor_checkpoint_seconds') * 1000).toFixed(0)} ms (summed over partitions and runners)\n`)
-  }
+  out('ingest at full speed (64 connections, no rate limit):\n')
+  const one = await phase(e, { ...newConversations(), name: 'one', eventsPerRequest: 1, next: () => signed(inboundWebhook(LINE, [`3936${String(Math.floor(Math.random() * 1e9))}`])) }, null, { connections: 64 })
+  out(phaseRow('1/webhook', one))
+  const five = await phase(e, manyMessages(), null, { connections: 64 })
+  out(phaseRow('5/webhook', five))
+  out(`  acknowledged ÷ raw publish: ${(one.acked / raw.publish).toFixed(2)} (one event per webhook), ${(five.acked / raw.publish).toFixed(2)} (five)\n`)
+  out(`  processed ÷ raw consume: ${(Math.max(one.processed, five.processed) / raw.consume).toFixed(2)}\n`)
+  const text = await processorMetrics(e)
+  out(`\nlast checkpoint: ${(sum(text, 'deskpulse_processor_checkpoint_bytes') / 1e6).toFixed(1)} MB in ${(sum(text, 'deskpulse_processor_checkpoint_seconds') * 1000).toFixed(0)} ms (summed over partitions and runners)\n`)
 }
 
 // ---------------------------------------------------------------------------------------------

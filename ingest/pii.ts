@@ -5,9 +5,9 @@ import { createHmac } from 'node:crypto'
  * secret, so analytics never hold a phone number and one number on two lines is two customers.
  */
 export function createCustomerKeyer(piiKey: string, opts: { cacheSize?: number } = {}): (line: string | null, id: string) => string {
-  const key = (line: string | null, id: string) => createHmac('sha256', piiKey).update(`${line ?? ''}:${id}`).digest('hex')
+  const hmac = (input: string) => createHmac('sha256', piiKey).update(input).digest('hex')
   const size = opts.cacheSize ?? 0
-  if (size <= 0) return key
+  if (size <= 0) return (line, id) => hmac(`${line ?? ''}:${id}`)
   // A replay keys the same customers and message ids again and again (a status per message, many
   // messages per customer): an HMAC each time was a sixth of `deskpulse replay`'s time. In memory
   // only, emptied when full.
@@ -17,7 +17,7 @@ export function createCustomerKeyer(piiKey: string, opts: { cacheSize?: number }
     let out = cache.get(input)
     if (out === undefined) {
       if (cache.size >= size) cache.clear()
-      cache.set(input, (out = createHmac('sha256', piiKey).update(input).digest('hex')))
+      cache.set(input, (out = hmac(input)))
     }
     return out
   }

@@ -101,14 +101,14 @@ export interface Processor {
   close(): Promise<void>
 }
 
+/** Scrapes recompute the live gauges at most once per this many times their last cost. */
+const LIVE_COST_FACTOR = 5
+
 /**
  * The processor: one runner (processor/shell/runner.ts) per stream partition this instance owns
  * (processor/shell/leases.ts), each with its own core, consumer and checkpoint; GET /v1/summary
  * merges the owned partitions' cores (summariseMany).
  */
-/** Scrapes recompute the live gauges at most once per this many times their last cost. */
-const LIVE_COST_FACTOR = 5
-
 export function createProcessor(opts: ProcessorOptions, deps: ProcessorDeps): Processor {
   const log = deps.log.child({ component: 'processor' })
   const processing = opts.config.processing
